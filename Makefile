@@ -1,0 +1,44 @@
+# The course's commands. `make lab` to learn, `make test` to check everything (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+READY  := $(VENV)/.installed
+# Notebooks run in parallel on 2 workers; each notebook stays on one worker (its cells run in order).
+PYTEST_NOTEBOOKS := --nbval-lax --nbval-current-env -n 2 --dist loadscope
+
+.PHONY: install lab test unit notebooks course data stamp lint clean
+
+$(READY): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $(READY)
+
+install: $(READY)  ## create .venv and install the course with its test tools
+
+lab: install  ## open JupyterLab on the notebooks (full mode)
+	$(BIN)/jupyter lab notebooks/
+
+test: install  ## unit tests + every notebook top to bottom in smoke mode (offline)
+	COURSE_MODE=smoke COURSE_OFFLINE=1 $(BIN)/python -m pytest tests notebooks $(PYTEST_NOTEBOOKS)
+
+unit: install  ## unit tests only
+	COURSE_MODE=smoke COURSE_OFFLINE=1 $(BIN)/python -m pytest tests -n 2
+
+notebooks: install  ## notebooks only, smoke mode
+	COURSE_MODE=smoke COURSE_OFFLINE=1 $(BIN)/python -m pytest notebooks $(PYTEST_NOTEBOOKS)
+
+course: install  ## every notebook in full mode -> build/executed/, build/results.md
+	$(BIN)/python tools/run_course.py --mode full
+
+data: install  ## download MNIST and Fashion-MNIST into data/ (checksummed) for offline use
+	$(BIN)/python -c "import course_utils.data as d; d.load_mnist(smoke=False); d.load_fashion_mnist(smoke=False); print('data/ is ready')"
+
+stamp: install  ## re-stamp Colab badges and setup cells from pyproject's repository URL
+	$(BIN)/python tools/stamp_notebooks.py
+
+lint: install
+	$(BIN)/ruff check course_utils tests tools notebooks
+
+clean:
+	rm -rf build .pytest_cache
