@@ -1,0 +1,207 @@
+"""The course's one switch: full mode for learners, smoke mode for tests.
+
+Every notebook starts with :func:`setup`, which reads ``COURSE_MODE`` from the environment, seeds every random
+number generator, keeps TensorFlow's start-up noise out of the cell outputs and prints a one-line banner.
+Sizes that differ between the two modes are chosen with :meth:`Config.pick`, in one cell near the top of a
+notebook, never with scattered ``if`` statements.
+
+Environment variables read here (and only here):
+
+``COURSE_MODE``
+    ``full`` (default) or ``smoke``.
+``COURSE_DATA_DIR``
+    A folder with offline copies of the datasets (``mnist/``, ``fashion-mnist/``, ``dirty-documents/``).
+``COURSE_RESULTS_FILE``
+    A JSON file that :func:`course_utils.metrics.record` writes a notebook's key figures into.
+``COURSE_OFFLINE``
+    ``1`` forbids downloads (the tests set it): data must come from ``COURSE_DATA_DIR`` or the cache.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+
+MODES = ("full", "smoke")
+
+#: Sizes of the deterministic, class-stratified data slices that loaders return in smoke mode.
+SMOKE_SIZES: dict[str, int] = {"train": 2000, "test": 500}
+
+#: Where a checkout keeps its download cache (``data/`` next to ``pyproject.toml``), if this is a checkout.
+PROJECT_ROOT: Path | None = (
+    Path(__file__).resolve().parents[1]
+    if (Path(__file__).resolve().parents[1] / "pyproject.toml").is_file()
+    else None
+)
+
+
+@dataclass(frozen=True)
+class Config:
+    """What a notebook needs to know about how it is being run.
+
+    Attributes
+    ----------
+    mode : {"full", "smoke"}
+        ``full`` trains for real; ``smoke`` uses small data slices and a few steps so that tests take seconds.
+    seed : int
+        The seed passed to :func:`setup`.
+    data_dir : pathlib.Path or None
+        The offline data copy named by ``COURSE_DATA_DIR``, if any.
+    results_file : pathlib.Path or None
+        Where :func:`course_utils.metrics.record` writes, if anywhere.
+    offline : bool
+        Downloads are forbidden (``COURSE_OFFLINE=1``).
+
+    Examples
+    --------
+    >>> cfg = Config(mode="smoke", seed=0, data_dir=None, results_file=None)
+    >>> cfg.pick(smoke=1, full=20)
+    1
+    """
+
+    mode: str
+    seed: int
+    data_dir: Path | None
+    results_file: Path | None
+    offline: bool = False
+
+    @property
+    def smoke(self) -> bool:
+        """True in smoke mode (tests)."""
+        return self.mode == "smoke"
+
+    @property
+    def full(self) -> bool:
+        """True in full mode (learners)."""
+        return self.mode == "full"
+
+    def pick(self, *, smoke: T, full: T) -> T:
+        """Return ``smoke`` in smoke mode and ``full`` in full mode.
+
+        Examples
+        --------
+        >>> Config("full", 0, None, None).pick(smoke=2, full=30)
+        30
+        """
+        return smoke if self.smoke else full
+
+
+def _mode_from_env() -> str:
+    mode = os.environ.get("COURSE_MODE", "full").strip().lower() or "full"
+    if mode not in MODES:
+        raise ValueError(f"COURSE_MODE must be one of {MODES}, got {mode!r}; unset it for the full course.")
+    return mode
+
+
+def get_config(seed: int = 42) -> Config:
+    """Read the configuration from the environment (no side effects).
+
+    Parameters
+    ----------
+    seed : int, default 42
+        Recorded in the returned config.
+
+    Returns
+    -------
+    Config
+
+    Raises
+    ------
+    ValueError
+        If ``COURSE_MODE`` is set to something other than ``full`` or ``smoke``.
+    """
+    data_dir = os.environ.get("COURSE_DATA_DIR")
+    results = os.environ.get("COURSE_RESULTS_FILE")
+    return Config(
+        mode=_mode_from_env(),
+        seed=int(seed),
+        data_dir=Path(data_dir).expanduser() if data_dir else None,
+        results_file=Path(results).expanduser() if results else None,
+        offline=os.environ.get("COURSE_OFFLINE", "").strip().lower() in ("1", "true", "yes"),
+    )
+
+
+def quiet_tensorflow() -> None:
+    """Keep TensorFlow's C++ start-up messages out of notebook outputs.
+
+    Must run before TensorFlow is imported; it does nothing useful afterwards. ``TF_CPP_MIN_LOG_LEVEL`` alone does
+    not hide the oneDNN notice, hence ``TF_ENABLE_ONEDNN_OPTS=0`` (which also makes CPU results reproducible).
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+
+def _import_tensorflow_quietly():
+    """Import TensorFlow with file descriptor 2 muted, so absl's pre-init lines stay out of cell outputs."""
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"]
+    quiet_tensorflow()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no real stderr (some embedded kernels)
+        import tensorflow as tf
+
+        return tf
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()  # the CUDA probe prints here; keep it muted too
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+    return tf
+
+
+def setup(seed: int = 42, *, banner: bool = True) -> Config:
+    """Prepare a notebook: seeds, quiet TensorFlow, matplotlib style, and a one-line banner.
+
+    Call it first, before importing TensorFlow or Keras yourself.
+
+    Parameters
+    ----------
+    seed : int, default 42
+        Seeds Python's ``random``, NumPy and TensorFlow through :func:`keras.utils.set_random_seed`.
+    banner : bool, default True
+        Print one line with the mode, the library versions and the device.
+
+    Returns
+    -------
+    Config
+        The configuration read from the environment.
+
+    Examples
+    --------
+    >>> import course_utils
+    >>> cfg = course_utils.setup(seed=0, banner=False)  # doctest: +SKIP
+    """
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    cfg = get_config(seed)
+    tf = _import_tensorflow_quietly()
+    import keras
+    import numpy as np
+
+    keras.utils.set_random_seed(seed)
+
+    from course_utils import plotting
+
+    plotting.use_course_style()
+
+    if banner:
+        gpus = tf.config.list_physical_devices("GPU")
+        device = f"{len(gpus)} GPU" if gpus else f"CPU only ({os.cpu_count()} cores)"
+        print(
+            f"course_utils · mode={cfg.mode} · seed={seed} · Python {platform.python_version()} · "
+            f"TF {tf.__version__} · Keras {keras.__version__} · NumPy {np.__version__} · {device}"
+        )
+    return cfg
