@@ -1,0 +1,73 @@
+"""Every notebook is stored clean and starts the same way (title, badge, setup cell, objectives, setup())."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import stamp_notebooks  # noqa: E402
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+FORBIDDEN = {
+    "tf.compat.v1": "TF1 API",
+    "add_loss(": "add_loss on symbolic tensors (use a custom train_step / compute_loss)",
+    "layers.Lambda(": "Lambda layers around Python functions (write a small Layer)",
+    "jit_compile=True": "XLA (6x slower for small convnets on CPU)",
+    "verbose=1": "Keras progress bars (they store backspaces in outputs); use verbose=0 or 2",
+}
+
+
+def test_there_are_notebooks_numbered_from_00_without_gaps():
+    assert NOTEBOOKS, "no notebooks"
+    numbers = [int(p.name[:2]) for p in NOTEBOOKS]
+    assert numbers == list(range(len(NOTEBOOKS)))
+    for p in NOTEBOOKS:
+        assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", p.name), p.name
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def nb(request):
+    path = request.param
+    return path, nbformat.read(path, as_version=4)
+
+
+def test_notebook_is_valid_and_stored_without_outputs(nb):
+    path, book = nb
+    nbformat.validate(book)
+    for cell in book.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, f"{path.name}: strip outputs"
+    assert book.metadata.get("kernelspec", {}).get("name") == "python3"
+
+
+def test_notebook_opens_with_title_badge_setup_and_objectives(nb):
+    path, book = nb
+    first = book.cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith(f"# {path.name[:2]} · ")
+    assert stamp_notebooks.badge(stamp_notebooks.repository_url(), path.name) in first.source
+    setup = [c for c in book.cells if stamp_notebooks.SETUP_TAG in c.metadata.get("tags", [])]
+    assert len(setup) == 1 and setup[0].source == stamp_notebooks.setup_source(
+        stamp_notebooks.repository_url()
+    )
+    text = "\n".join(c.source for c in book.cells[:4] if c.cell_type == "markdown")
+    assert "What you will learn" in text
+    code = [c.source for c in book.cells if c.cell_type == "code"]
+    first_real = next(s for s in code if stamp_notebooks.SETUP_TAG not in s and "google.colab" not in s)
+    assert "setup(seed=" in first_real, f"{path.name}: the first code cell after Colab's must call setup()"
+
+
+def test_notebook_uses_modern_idioms_only(nb):
+    path, book = nb
+    source = "\n".join(c.source for c in book.cells if c.cell_type == "code")
+    for needle, why in FORBIDDEN.items():
+        assert needle not in source, f"{path.name} uses {needle}: {why}"
+
+
+def test_notebooks_are_stamped_for_the_repository_in_pyproject():
+    assert stamp_notebooks.main(["--check"]) == 0

@@ -1,0 +1,74 @@
+"""tools/: the Colab re-stamp command and the course runner."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import run_course  # noqa: E402
+import stamp_notebooks  # noqa: E402
+
+URL = "https://github.com/someone/fork"
+
+
+def test_stamp_inserts_badge_and_setup_cell_then_is_stable():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 05 · Title\n\nPromise.")])
+    assert stamp_notebooks.stamp(nb, "05_x.ipynb", URL)
+    assert (
+        "colab.research.google.com/github/someone/fork/blob/main/notebooks/05_x.ipynb" in nb.cells[0].source
+    )
+    assert nb.cells[1].metadata["tags"] == ["colab-setup"]
+    assert (
+        "--no-deps" in nb.cells[1].source and "git+https://github.com/someone/fork@main" in nb.cells[1].source
+    )
+    assert not stamp_notebooks.stamp(nb, "05_x.ipynb", URL)
+
+
+def test_stamp_rewrites_an_old_badge_and_setup_cell_for_a_fork():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 05 · Title")])
+    stamp_notebooks.stamp(nb, "05_x.ipynb", "https://github.com/a/b")
+    stamp_notebooks.stamp(nb, "05_x.ipynb", URL)
+    assert "github/a/b" not in nb.cells[0].source and "a/b@" not in nb.cells[1].source
+    assert len(nb.cells) == 2
+
+
+def test_repository_url_must_be_a_github_repository(tmp_path):
+    bad = tmp_path / "pyproject.toml"
+    bad.write_text('[project]\nname = "x"\n[project.urls]\nRepository = "ftp://example.org/x"\n')
+    with pytest.raises(ValueError, match="github.com/OWNER/REPO"):
+        stamp_notebooks.repository_url(bad)
+
+
+def test_results_markdown_lists_time_status_and_figures():
+    rows = [
+        {
+            "notebook": "00_welcome",
+            "mode": "full",
+            "date": "2026-11-22",
+            "seconds": 12.3,
+            "status": "ok",
+            "metrics": {"a": 0.123456, "b": "x"},
+        }
+    ]
+    md = run_course.results_markdown(rows)
+    assert "| 00_welcome | full | 2026-11-22 | 12 s | ok |" in md and "| a | 0.1235 |" in md
+
+
+def test_runner_executes_a_notebook_and_collects_recorded_figures(tmp_path, monkeypatch):
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("import course_utils\ncourse_utils.metrics.record('answer', 42)")]
+    )
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "07_tiny.ipynb"
+    nbformat.write(nb, path)
+    row = run_course.run_notebook(path, tmp_path / "build", "smoke", timeout=120)
+    assert row["status"] == "ok" and row["metrics"] == {"answer": 42}
+    assert (tmp_path / "build" / "executed" / "07_tiny.ipynb").is_file()
+    assert json.loads((tmp_path / "build" / "results" / "07_tiny.json").read_text())["seconds"] > 0
+    assert run_course.collect(tmp_path / "build")[0]["notebook"] == "07_tiny"
