@@ -6,7 +6,11 @@ One module per concern, so that a helper's home can be guessed from its name:
 ``data``         MNIST, Fashion-MNIST and the scanned dirty documents (download, checksum, offline copy)
 ``corruptions``  noise, watermarks and other corruptions (the only module that imports ``imgaug``)
 ``plotting``     image grids, comparison rows, training curves, latent maps
-``metrics``      MSE, PSNR, SSIM and :func:`metrics.record` for a notebook's key figures
+``metrics``      MSE, PSNR, SSIM, probe accuracy of codes, and :func:`metrics.record` for key figures
+``latent``       straight-line paths, empty regions ("gaps") and distances in a latent space
+``documents``    synthetic dirty pages, patches and page-level scores (notebook 04)
+``regularizers`` sparsity and contraction penalties (notebooks 05-06)
+``distributions`` Gaussian KL, reparameterized samples, log-densities, importance-weighted bounds (07-09)
 
 Models are not here: the notebooks build them, because that is what they teach.
 """
@@ -15,15 +19,16 @@ from __future__ import annotations
 
 import importlib
 
-from course_utils import config, data, metrics, plotting
+from course_utils import config, data, latent, metrics, plotting
 from course_utils.config import Config, get_config, setup
 
 __version__ = "0.1.0"
-__all__ = ["Config", "config", "corruptions", "data", "get_config", "metrics", "plotting", "setup"]
+# Loaded on first use: `corruptions` imports imgaug and OpenCV, the others import TensorFlow or scikit-image.
+_LAZY = ("corruptions", "documents", "regularizers", "distributions")
+__all__ = ["Config", "config", "data", "get_config", "latent", "metrics", "plotting", "setup", *_LAZY]
 
 
 def __getattr__(name: str):
-    # `corruptions` imports imgaug (and OpenCV): load it on first use only.
-    if name == "corruptions":
-        return importlib.import_module("course_utils.corruptions")
+    if name in _LAZY:
+        return importlib.import_module(f"course_utils.{name}")
     raise AttributeError(f"module 'course_utils' has no attribute {name!r}")
