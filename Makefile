@@ -6,7 +6,7 @@ READY  := $(VENV)/.installed
 # Notebooks run in parallel on 2 workers; each notebook stays on one worker (its cells run in order).
 PYTEST_NOTEBOOKS := --nbval-lax --nbval-current-env -n 2 --dist loadscope
 
-.PHONY: install lab test unit notebooks course data stamp lint clean
+.PHONY: install lab test unit notebooks course data stamp lint benchmark clean
 
 $(READY): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ data: install  ## download MNIST and Fashion-MNIST into data/ (checksummed) for 
 
 stamp: install  ## re-stamp Colab badges and setup cells from pyproject's repository URL
 	$(BIN)/python tools/stamp_notebooks.py
+
+benchmark: install  ## time the helpers on this machine -> build/benchmarks.md
+	$(BIN)/python tools/benchmark.py
 
 lint: install
 	$(BIN)/ruff check course_utils tests tools notebooks
