@@ -6,7 +6,7 @@ READY  := $(VENV)/.installed
 # Notebooks run in parallel on 2 workers; each notebook stays on one worker (its cells run in order).
 PYTEST_NOTEBOOKS := --nbval-lax --nbval-current-env -n 2 --dist loadscope
 
-.PHONY: install lab test unit notebooks course data stamp lint benchmark clean
+.PHONY: install lab test unit notebooks course student data stamp lint benchmark clean
 
 $(READY): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ notebooks: install  ## notebooks only, smoke mode
 
 course: install  ## every notebook in full mode -> build/executed/, build/results.md
 	$(BIN)/python tools/run_course.py --mode full
+
+student: install  ## student editions (no solution cells) -> build/student/
+	$(BIN)/python tools/student_edition.py
 
 data: install  ## download MNIST and Fashion-MNIST into data/ (checksummed) for offline use
 	$(BIN)/python -c "import course_utils.data as d; d.load_mnist(smoke=False); d.load_fashion_mnist(smoke=False); print('data/ is ready')"
