@@ -6,7 +6,7 @@ READY  := $(VENV)/.installed
 # Notebooks run in parallel on 2 workers; each notebook stays on one worker (its cells run in order).
 PYTEST_NOTEBOOKS := --nbval-lax --nbval-current-env -n 2 --dist loadscope
 
-.PHONY: install lab test unit notebooks course student data stamp lint benchmark clean
+.PHONY: install lab test unit notebooks course student data stamp colab-check lint benchmark clean
 
 $(READY): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,9 @@ stamp: install  ## re-stamp Colab badges and setup cells from pyproject's reposi
 
 benchmark: install  ## time the helpers on this machine -> build/benchmarks.md
 	$(BIN)/python tools/benchmark.py
+
+colab-check: install  ## run notebooks in a simulated fresh Colab (Python 3.13, TF 2.20 ...); needs PyPI access
+	$(BIN)/python tools/colab_check.py --only $(or $(ONLY),00)
 
 lint: install
 	$(BIN)/ruff check course_utils tests tools notebooks

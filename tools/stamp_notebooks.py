@@ -51,7 +51,8 @@ def setup_source(url: str) -> str:
     """The Colab setup cell: installs the helpers and imaug with --no-deps, so Colab's own stack is untouched."""
     return (
         "# Colab only: install the course helpers and imgaug's NumPy-2 fork `imaug`, without touching Colab's own\n"
-        "# TensorFlow, Keras or NumPy (--no-deps), so no runtime restart is needed. Elsewhere this cell does nothing.\n"
+        "# TensorFlow, Keras or NumPy (--no-deps). pip's note about restarting does not apply: nothing already\n"
+        "# imported changes. Elsewhere this cell does nothing.\n"
         "import sys\n"
         "\n"
         'if "google.colab" in sys.modules:\n'

@@ -1,0 +1,141 @@
+"""Simulate a fresh Colab runtime and run notebooks through their own Colab setup cell (``make colab-check``).
+
+What is simulated: Python 3.13 with Colab's preinstalled stack at Colab's versions (``colab-requirements.txt``:
+TensorFlow 2.20, Keras 3.13, NumPy 2.1, OpenCV 5 …) in a fresh virtual environment; ``google.colab`` imported at
+kernel start (as in Colab), so each notebook's setup cell really runs its ``%pip install --no-deps`` line. What is
+not: GitHub itself; the setup cell's ``git+https://github.com/OWNER/REPO@main`` is pointed at this checkout's
+committed HEAD (``git+file://…``), so only committed work is tested. ``imaug`` comes from PyPI, so this check
+needs the package index and is not part of ``make test``.
+
+The check fails if a notebook raises, or if the setup cell changed any preinstalled package's version::
+
+    python tools/colab_check.py --only 00 03
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+REQUIREMENTS = ROOT / "tools" / "colab-requirements.txt"
+
+RUNNER = textwrap.dedent(
+    """
+    import json, subprocess, sys
+    import nbformat
+    from nbclient import NotebookClient
+
+    def freeze():
+        out = subprocess.run([sys.executable, "-m", "pip", "freeze"], capture_output=True, text=True).stdout
+        return dict(line.split("==", 1) for line in out.splitlines() if "==" in line)
+
+    path, out_path = sys.argv[1], sys.argv[2]
+    nb = nbformat.read(path, as_version=4)
+    before = freeze()
+    NotebookClient(nb, timeout=1800, kernel_name="python3").execute()
+    after = freeze()
+    nbformat.write(nb, out_path)
+    changed = {k: (before[k], after.get(k)) for k in before if after.get(k) != before[k]}
+    added = sorted(set(after) - set(before))
+    print(json.dumps({"changed": changed, "added": added}))
+    """
+)
+
+
+def find_python313() -> str:
+    """A real Python 3.13 interpreter (pyenv's shims only work where pyenv selects that version)."""
+    for candidate in sorted(Path.home().glob(".pyenv/versions/3.13*/bin/python3.13")):
+        return str(candidate)
+    return shutil.which("python3.13") or "python3.13"
+
+
+def build_env(venv: Path, python: str) -> Path:
+    """Create (or reuse) the Colab-like venv; return its python."""
+    marker = venv / ".requirements"
+    wanted = REQUIREMENTS.read_text()
+    py = venv / "bin" / "python"
+    if marker.is_file() and marker.read_text() == wanted and py.exists():
+        return py
+    shutil.rmtree(venv, ignore_errors=True)
+    subprocess.run([python, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(py), "-m", "pip", "install", "-q", "--upgrade", "pip"], check=True)
+    subprocess.run([str(py), "-m", "pip", "install", "-q", "-r", str(REQUIREMENTS)], check=True)
+    marker.write_text(wanted)
+    return py
+
+
+def fake_colab(sim: Path) -> dict[str, str]:
+    """A ``google.colab`` namespace module and an IPython startup file that imports it, as Colab does."""
+    pkg = sim / "site" / "google" / "colab"
+    pkg.mkdir(parents=True, exist_ok=True)
+    (pkg / "__init__.py").write_text('"""Stand-in for Colab\'s module (simulation)."""\n')
+    startup = sim / "ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True, exist_ok=True)
+    (startup / "00-colab.py").write_text("import google.colab  # noqa: F401\n")
+    return {"PYTHONPATH": str(sim / "site"), "IPYTHONDIR": str(sim / "ipython")}
+
+
+def localize(nb_path: Path, dest: Path, commit: str) -> None:
+    """Point the setup cell's GitHub URL at this checkout's commit."""
+    text = nb_path.read_text()
+    text, n = re.subn(r"git\+https://github\.com/[\w.-]+/[\w.-]+@main", f"git+file://{ROOT}@{commit}", text)
+    if n != 1:
+        raise ValueError(f"{nb_path.name}: expected one Colab install line, found {n}")
+    dest.write_text(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="*", default=["00"], help="notebook number prefixes (default: 00)")
+    parser.add_argument("--python", default=find_python313())
+    parser.add_argument("--build", type=Path, default=ROOT / "build" / "colab")
+    parser.add_argument("--mode", choices=["smoke", "full"], default="smoke")
+    args = parser.parse_args(argv)
+
+    py = build_env(args.build / "venv", args.python)
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    env = dict(os.environ, COURSE_MODE=args.mode, **fake_colab(args.build / "sim"))
+    env.pop("VIRTUAL_ENV", None)
+    (args.build / "run.py").write_text(RUNNER)
+    failures = 0
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        if path.name[:2] not in set(args.only):
+            continue
+        # each notebook starts from Colab's stack: drop what an earlier notebook's setup cell installed
+        subprocess.run([str(py), "-m", "pip", "uninstall", "-q", "-y", "course-utils", "imaug"], check=False)
+        src = args.build / path.name
+        localize(path, src, commit.stdout.strip())
+        res = subprocess.run(
+            [str(py), str(args.build / "run.py"), str(src), str(args.build / ("executed_" + path.name))],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if res.returncode != 0:
+            failures += 1
+            print(f"{path.name}: FAILED\n{res.stderr[-3000:]}")
+            continue
+        report = json.loads(res.stdout.strip().splitlines()[-1])
+        bad = {k: v for k, v in report["changed"].items() if k.lower().replace("_", "-") != "course-utils"}
+        if bad:
+            failures += 1
+            print(f"{path.name}: the setup cell changed preinstalled packages: {bad}")
+        else:
+            print(
+                f"{path.name}: ok in the Colab simulation (added: {', '.join(report['added']) or 'nothing'})"
+            )
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
