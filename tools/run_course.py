@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import sys
 import time
 from pathlib import Path
@@ -43,7 +44,8 @@ def run_notebook(path: Path, build: Path, mode: str, timeout: int) -> dict:
     try:
         client.execute()
     except CellExecutionError as err:
-        status = "failed: " + str(err).strip().splitlines()[-1][:200]
+        last = re.sub(r"\x1b\[[0-9;]*m", "", str(err)).strip().splitlines()[-1]  # no terminal colours
+        status = "failed: " + last[:200]
     finally:
         os.environ.clear()
         os.environ.update(env_backup)
