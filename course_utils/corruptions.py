@@ -1,4 +1,4 @@
-"""Corruptions for denoising: salt-and-pepper, Gaussian noise, coarse dropout, blur.
+"""Corruptions for denoising: salt-and-pepper, Gaussian noise, coarse dropout, blur, and text watermarks.
 
 This is the only module of the course that imports ``imgaug``. The original imgaug 0.4.0 does not import under
 NumPy 2 (it uses ``np.sctypes``, removed in NumPy 2.0); the maintained fork ``imaug`` (``pip install imaug``)
@@ -6,7 +6,8 @@ keeps the same package name and API, so ``import imgaug.augmenters as iaa`` work
 
 Every function takes float images in [0, 1] of shape ``(N, H, W)`` or ``(N, H, W, 1)``, returns float32 of the
 same shape, and is deterministic given ``seed``. imgaug works on 8-bit images, so values are rounded to the
-nearest multiple of 1/255 on the way (exact for MNIST-style data, which comes as 8-bit).
+nearest multiple of 1/255 on the way (exact for MNIST-style data, which comes as 8-bit). :func:`add_watermark`
+does not use imgaug: it renders text with a font that matplotlib ships (DejaVu Sans) and blends it in float.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import imgaug.augmenters as iaa
 import numpy as np
 
 
-def _to_uint8(x, name: str = "x") -> tuple[np.ndarray, tuple[int, ...]]:
+def _check_images(x, name: str = "x") -> tuple[np.ndarray, tuple[int, ...]]:
+    """Validate float images in [0, 1] of shape (N, H, W) or (N, H, W, 1); return them as (N, H, W) and the shape."""
     x = np.asarray(x)
     if x.dtype == np.uint8:
         raise ValueError(f"{name} must be float images in [0, 1], got uint8; divide by 255 first")
@@ -30,6 +32,11 @@ def _to_uint8(x, name: str = "x") -> tuple[np.ndarray, tuple[int, ...]]:
         raise ValueError(
             f"{name} must lie in [0, 1] (finite), got values in [{np.nanmin(x):.4g}, {np.nanmax(x):.4g}]"
         )
+    return x, shape
+
+
+def _to_uint8(x, name: str = "x") -> tuple[np.ndarray, tuple[int, ...]]:
+    x, shape = _check_images(x, name)
     return np.rint(x * 255).astype(np.uint8), shape
 
 
@@ -81,8 +88,8 @@ def salt_and_pepper(x, amount: float = 0.1, *, seed: int = 0) -> np.ndarray:
 
     Examples
     --------
-    >>> x = np.full((1, 28, 28), 128 / 255)
-    >>> 0.05 < np.mean(salt_and_pepper(x, 0.1, seed=0) != x) < 0.15
+    >>> x = np.full((1, 28, 28), 128 / 255, dtype=np.float32)
+    >>> bool(0.05 < np.mean(salt_and_pepper(x, 0.1, seed=0) != x) < 0.15)
     True
     """
     amount = _check_fraction(amount, "amount")
@@ -119,3 +126,125 @@ def gaussian_blur(x, sigma: float = 1.0, *, seed: int = 0) -> np.ndarray:
     if isinstance(sigma, bool) or not isinstance(sigma, (int, float, np.floating)) or not 0 <= sigma <= 10:
         raise ValueError(f"sigma must be a number of pixels in [0, 10], got {sigma!r}")
     return apply(iaa.GaussianBlur(sigma=float(sigma), seed=_check_seed(seed)), x)
+
+
+def text_mask(text: str, height: int = 10, *, bold: bool = True) -> np.ndarray:
+    """Render ``text`` in DejaVu Sans (shipped with matplotlib) as a coverage mask ``height`` pixels high.
+
+    Parameters
+    ----------
+    text : str
+        One line of text, at least one visible character.
+    height : int, default 10
+        Height of the mask in pixels (the glyphs' bounding box is scaled to it, anti-aliased).
+    bold : bool, default True
+
+    Returns
+    -------
+    numpy.ndarray of float32, shape (height, width)
+        1 where ink covers a pixel fully, 0 where it does not touch it.
+
+    Examples
+    --------
+    >>> m = text_mask("AE", height=10)
+    >>> m.shape[0], m.dtype, float(m.max()) > 0.9
+    (10, dtype('float32'), True)
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from skimage.transform import resize
+
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"text must be a non-empty string, got {text!r}")
+    if isinstance(height, bool) or not isinstance(height, (int, np.integer)) or not 4 <= height <= 256:
+        raise ValueError(f"height must be an int number of pixels in [4, 256], got {height!r}")
+    size = 64  # render big, then scale down: smoother edges than rendering at a few pixels
+    fig = Figure(figsize=(size * (len(text) + 2) / 100, 2 * size / 100), dpi=100)
+    canvas = FigureCanvasAgg(fig)
+    fig.text(
+        0.5,
+        0.5,
+        text,
+        ha="center",
+        va="center",
+        fontsize=size * 0.72,
+        family="DejaVu Sans",
+        weight="bold" if bold else "normal",
+        color="black",
+    )
+    canvas.draw()
+    ink = 1.0 - np.asarray(canvas.buffer_rgba())[..., 0].astype(np.float32) / 255.0
+    rows, cols = np.flatnonzero(ink.max(axis=1) > 0.05), np.flatnonzero(ink.max(axis=0) > 0.05)
+    ink = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    width = max(1, round(ink.shape[1] * height / ink.shape[0]))
+    mask = resize(ink, (int(height), width), anti_aliasing=True, order=1)
+    return np.clip(mask, 0.0, 1.0).astype(np.float32)
+
+
+def add_watermark(
+    x,
+    text: str = "AE",
+    *,
+    opacity: float = 0.5,
+    height: int = 10,
+    colour: float = 1.0,
+    seed: int = 0,
+) -> np.ndarray:
+    """Overlay a semi-transparent text watermark at a random position in each image.
+
+    Each image gets the same text, at its own uniformly random position (fully inside the image), blended as
+
+    .. math:: \\tilde x = (1 - \\alpha m) \\, x + \\alpha m \\, c
+
+    where ``m`` is the text's coverage mask (:func:`text_mask`), ``alpha = opacity`` and ``c = colour``.
+
+    Parameters
+    ----------
+    x : array-like of float in [0, 1], shape (N, H, W) or (N, H, W, 1)
+    text : str, default "AE"
+        The watermark; it must fit in the image at the given ``height``.
+    opacity : float in [0, 1], default 0.5
+        0 leaves the image unchanged; 1 paints the text opaque.
+    height : int, default 10
+        Text height in pixels.
+    colour : float in [0, 1], default 1.0
+        Grey level of the watermark (1 is white).
+    seed : int, default 0
+        Positions are drawn from ``numpy.random.default_rng(seed)``: same seed, same result.
+
+    Returns
+    -------
+    numpy.ndarray of float32, same shape as ``x``
+
+    Raises
+    ------
+    ValueError
+        For images that are not float in [0, 1] of shape (N, H, W[, 1]), an opacity or colour outside [0, 1],
+        or a text that does not fit in the image.
+
+    Examples
+    --------
+    >>> x = np.zeros((3, 28, 28), dtype=np.float32)
+    >>> y = add_watermark(x, "AE", opacity=0.5, seed=0)
+    >>> y.shape, float(y.max()) <= 0.5 + 1e-6, bool((y > 0).any())
+    ((3, 28, 28), True, True)
+    """
+    opacity = _check_fraction(opacity, "opacity")
+    colour = _check_fraction(colour, "colour")
+    rng = np.random.default_rng(_check_seed(seed))
+    imgs, shape = _check_images(x)
+    mask = text_mask(text, height)
+    n, h, w = imgs.shape
+    mh, mw = mask.shape
+    if mh > h or mw > w:
+        raise ValueError(
+            f"text {text!r} renders {mh}x{mw} pixels at height {height}, larger than the {h}x{w} images; "
+            "use a shorter text or a smaller height"
+        )
+    alpha = np.zeros((n, h, w), dtype=np.float32)
+    tops = rng.integers(0, h - mh + 1, size=n)
+    lefts = rng.integers(0, w - mw + 1, size=n)
+    for i, (t, left) in enumerate(zip(tops, lefts, strict=True)):
+        alpha[i, t : t + mh, left : left + mw] = opacity * mask
+    out = (1.0 - alpha) * imgs.astype(np.float32) + alpha * np.float32(colour)
+    return np.clip(out, 0.0, 1.0).astype(np.float32).reshape(shape)

@@ -61,3 +61,28 @@ def test_bad_images_are_rejected(x, match):
 def test_gaussian_noise_has_the_requested_spread():
     y = corruptions.gaussian_noise(X, 0.1, seed=0)
     assert 0.09 < float(np.std(y - X)) < 0.11
+
+
+def test_text_mask_is_a_float_mask_of_the_requested_height():
+    mask = corruptions.text_mask("AE", height=10)
+    assert mask.dtype == np.float32 and mask.shape[0] == 10 and mask.shape[1] > 5
+    assert 0 <= mask.min() and mask.max() <= 1 and mask.max() > 0.5
+
+
+def test_add_watermark_blends_text_in_deterministically():
+    x = np.zeros((6, 28, 28, 1), dtype=np.float32)
+    y = corruptions.add_watermark(x, "AE", opacity=0.5, seed=3)
+    assert y.shape == x.shape and y.dtype == np.float32
+    assert 0 < y.max() <= 0.5 + 1e-6  # white text at half opacity on black
+    np.testing.assert_array_equal(y, corruptions.add_watermark(x, "AE", opacity=0.5, seed=3))
+    positions = {tuple(np.argwhere(img[..., 0] > 0).min(0)) for img in y}
+    assert len(positions) > 1  # random placement per image
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"opacity": 1.5}, "opacity"), ({"colour": -0.1}, "colour"), ({"height": 40}, "")],
+)
+def test_add_watermark_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        corruptions.add_watermark(np.zeros((2, 28, 28), dtype=np.float32), **kwargs)
