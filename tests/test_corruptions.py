@@ -81,7 +81,11 @@ def test_add_watermark_blends_text_in_deterministically():
 
 @pytest.mark.parametrize(
     ("kwargs", "match"),
-    [({"opacity": 1.5}, "opacity"), ({"colour": -0.1}, "colour"), ({"height": 40}, "larger than the 28x28 images")],
+    [
+        ({"opacity": 1.5}, "opacity"),
+        ({"colour": -0.1}, "colour"),
+        ({"height": 40}, "larger than the 28x28 images"),
+    ],
 )
 def test_add_watermark_rejects_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
