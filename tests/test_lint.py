@@ -8,27 +8,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _ruff() -> list[str]:
+def _ruff(*args: str) -> subprocess.CompletedProcess:
     exe = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
     assert exe, "ruff is part of the test extra: pip install -e '.[test]'"
-    return [exe]
+    return subprocess.run([exe, *args], cwd=ROOT, capture_output=True, text=True)
 
 
 def test_ruff_check_passes():
-    res = subprocess.run(
-        [*_ruff(), "check", "course_utils", "tests", "tools", "notebooks", "conftest.py"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    res = _ruff("check", "course_utils", "tests", "tools", "notebooks", "conftest.py")
     assert res.returncode == 0, res.stdout + res.stderr
 
 
 def test_ruff_format_is_clean():
-    res = subprocess.run(
-        [*_ruff(), "format", "--check", "course_utils", "tests", "tools", "conftest.py"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    res = _ruff("format", "--check", "course_utils", "tests", "tools", "conftest.py")
     assert res.returncode == 0, res.stdout + res.stderr

@@ -31,7 +31,8 @@ def convert(src: Path, dest: Path) -> None:
     )
     for cell in nb.cells:
         cell.metadata.pop("lines_to_next_cell", None)
-        cell.metadata.pop("jupyter", None) if not cell.metadata.get("jupyter") else None
+        if not cell.metadata.get("jupyter"):  # jupytext leaves an empty "jupyter" entry behind
+            cell.metadata.pop("jupyter", None)
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
