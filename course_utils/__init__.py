@@ -9,6 +9,7 @@ One module per concern, so that a helper's home can be guessed from its name:
 ``metrics``      MSE, PSNR, SSIM, probe accuracy of codes, and :func:`metrics.record` for key figures
 ``latent``       straight-line paths, empty regions ("gaps") and distances in a latent space
 ``documents``    synthetic dirty pages, patches and page-level scores (notebook 04)
+``training``     a time budget for ``fit`` that logs a metric against CPU seconds (fair model comparisons)
 ``regularizers`` sparsity and contraction penalties (notebooks 05-06)
 ``distributions`` Gaussian KL, reparameterized samples, log-densities, importance-weighted bounds (07-09)
 
@@ -23,8 +24,8 @@ from course_utils import config, data, latent, metrics, plotting
 from course_utils.config import Config, get_config, setup
 
 __version__ = "0.1.0"
-# Loaded on first use: `corruptions` imports imgaug and OpenCV, the others import TensorFlow or scikit-image.
-_LAZY = ("corruptions", "documents", "regularizers", "distributions")
+# Loaded on first use: `corruptions` imports imgaug and OpenCV, the others Keras, TensorFlow or scikit-image.
+_LAZY = ("corruptions", "documents", "training", "regularizers", "distributions")
 __all__ = ["Config", "config", "data", "get_config", "latent", "metrics", "plotting", "setup", *_LAZY]
 
 

@@ -1,5 +1,8 @@
 """Corruptions for denoising: salt-and-pepper, Gaussian noise, coarse dropout, blur, and text watermarks.
 
+:func:`salt_and_pepper_tf` draws the same salt-and-pepper noise with TensorFlow ops, for ``tf.data`` pipelines
+that corrupt every batch afresh.
+
 This is the only module of the course that imports ``imgaug``. The original imgaug 0.4.0 does not import under
 NumPy 2 (it uses ``np.sctypes``, removed in NumPy 2.0); the maintained fork ``imaug`` (``pip install imaug``)
 keeps the same package name and API, so ``import imgaug.augmenters as iaa`` works unchanged.
@@ -94,6 +97,58 @@ def salt_and_pepper(x, amount: float = 0.1, *, seed: int = 0) -> np.ndarray:
     """
     amount = _check_fraction(amount, "amount")
     return apply(iaa.SaltAndPepper(amount, seed=_check_seed(seed)), x)
+
+
+def salt_and_pepper_tf(x, amount: float, seed):
+    """Salt-and-pepper noise in TensorFlow ops, with the same law as :func:`salt_and_pepper`, for ``tf.data``.
+
+    Inside a ``tf.data`` pipeline, every batch can get fresh noise at almost no cost (the work runs in TensorFlow's
+    threads, overlapped with training), where imgaug would need a pass over the whole training set in Python.
+    Each pixel is replaced with probability ``amount`` by ``sin(pi u / 2)^2`` with ``u`` uniform on [0, 1], which is
+    exactly Beta(0.5, 0.5), the law imgaug's ``SaltAndPepper`` draws from, rounded to 8-bit levels as imgaug's
+    output is.
+
+    Parameters
+    ----------
+    x : tf.Tensor or array-like of float, values in [0, 1]
+        Any shape (a batch ``(N, H, W, 1)`` typically). Values are not range-checked here (this runs inside a
+        graph): check your data once with :func:`salt_and_pepper` or :func:`course_utils.data.to_float`.
+    amount : float in [0, 1]
+        Probability that a pixel is replaced.
+    seed : tf.Tensor or sequence of two ints
+        A stateless seed of shape ``(2,)``: the same seed gives the same noise. In a pipeline, zip the batches with
+        ``tf.data.Dataset.random(seed=s, rerandomize_each_iteration=True).batch(2)`` to get a new seed per batch
+        and per epoch.
+
+    Returns
+    -------
+    tf.Tensor, same shape and dtype as ``x``
+
+    Examples
+    --------
+    >>> y = salt_and_pepper_tf(np.full((2, 28, 28, 1), 0.5, np.float32), 0.1, seed=(1, 2))
+    >>> tuple(y.shape), 0.05 < float(np.mean(y.numpy() != 0.5)) < 0.15
+    ((2, 28, 28, 1), True)
+    """
+    import tensorflow as tf
+
+    amount = _check_fraction(amount, "amount")
+    x = tf.convert_to_tensor(x)
+    if not x.dtype.is_floating:
+        raise ValueError(f"x must be float images in [0, 1], got dtype {x.dtype.name}; divide by 255 first")
+    seed = tf.convert_to_tensor(seed)
+    if seed.dtype not in (tf.int32, tf.int64) or seed.shape.rank != 1 or seed.shape[0] not in (None, 2):
+        raise ValueError(
+            f"seed must be two ints (shape (2,), int32 or int64), got {seed.dtype.name} {seed.shape}"
+        )
+    mask_seed, value_seed = tf.unstack(tf.random.experimental.stateless_split(seed, num=2))
+    shape = tf.shape(x)
+    replace = tf.random.stateless_uniform(shape, seed=mask_seed) < amount
+    u = tf.random.stateless_uniform(shape, seed=value_seed)
+    salt_or_pepper = (
+        tf.round(tf.square(tf.sin(0.5 * np.pi * u)) * 255.0) / 255.0
+    )  # Beta(1/2, 1/2), 8-bit levels
+    return tf.where(replace, tf.cast(salt_or_pepper, x.dtype), x)
 
 
 def gaussian_noise(x, sigma: float = 0.1, *, seed: int = 0) -> np.ndarray:

@@ -389,6 +389,66 @@ def manifold(
     return fig
 
 
+def curves(
+    runs: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    *,
+    xlabel: str,
+    ylabel: str,
+    title: str = "",
+    logx: bool = False,
+    hlines: Mapping[str, float] | None = None,
+    markers: bool = True,
+) -> Figure:
+    """Several named curves ``y(x)`` on one axes: a metric against CPU seconds, PSNR against noise level …
+
+    Parameters
+    ----------
+    runs : mapping of str to (x, y)
+        Curve label → its x and y values (same length).
+    xlabel, ylabel : str
+        Axis labels, with units.
+    logx : bool, default False
+        Logarithmic x axis (for seconds spanning several orders of magnitude; x must then be > 0).
+    hlines : mapping of str to float, optional
+        Labelled horizontal reference lines (a baseline's value, a target).
+    markers : bool, default True
+        Mark the measured points.
+
+    Examples
+    --------
+    >>> fig = curves({"model": ([1, 2, 4], [18.0, 21.0, 23.5])}, xlabel="CPU seconds", ylabel="PSNR (dB)")
+    >>> fig.axes[0].get_xlabel()
+    'CPU seconds'
+    """
+    if not runs:
+        raise ValueError("runs is empty")
+    fig = Figure(figsize=(6.4, 3.6))
+    ax = fig.add_subplot(1, 1, 1)
+    for i, (label, pair) in enumerate(runs.items()):
+        if len(pair) != 2:
+            raise ValueError(f"run {label!r} must be a pair (x, y), got {len(pair)} items")
+        x, y = np.asarray(pair[0], dtype=float), np.asarray(pair[1], dtype=float)
+        if x.ndim != 1 or x.shape != y.shape:
+            raise ValueError(
+                f"run {label!r}: x and y must be 1-D of the same length, got {x.shape} and {y.shape}"
+            )
+        if logx:
+            keep = x > 0
+            x, y = x[keep], y[keep]
+        ax.plot(x, y, marker="o" if markers else None, ms=3, color=CLASS_COLOURS[i % 9], label=label)
+    for j, (label, value) in enumerate((hlines or {}).items()):
+        ax.axhline(value, color="0.35", ls=("--", ":", "-.")[j % 3], lw=1, label=label)
+    if logx:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
 def bar_table(names: Sequence[str], values: Sequence[float], *, xlabel: str, title: str = "") -> Figure:
     """A horizontal bar chart with the value written on each bar (for metric comparisons).
 

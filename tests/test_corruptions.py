@@ -90,3 +90,46 @@ def test_add_watermark_blends_text_in_deterministically():
 def test_add_watermark_rejects_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         corruptions.add_watermark(np.zeros((2, 28, 28), dtype=np.float32), **kwargs)
+
+
+# ------------------------------------------------------------------ salt-and-pepper in TensorFlow ops (tf.data)
+def test_salt_and_pepper_tf_follows_imgaugs_law():
+    from scipy.stats import ks_2samp
+
+    x = np.full((64, 28, 28, 1), 128 / 255, dtype=np.float32)
+    ours = corruptions.salt_and_pepper_tf(x, 0.2, seed=(3, 4)).numpy()
+    ref = corruptions.salt_and_pepper(x, 0.2, seed=3)
+    assert abs(np.mean(ours != x) - 0.2) < 0.01 and abs(np.mean(ref != x) - np.mean(ours != x)) < 0.01
+    # replaced values: the same Beta(1/2, 1/2) law on 8-bit levels as imgaug's
+    assert ks_2samp(ours[ours != x], ref[ref != x]).statistic < 0.03
+    np.testing.assert_allclose(ours * 255, np.rint(ours * 255), atol=1e-3)  # 8-bit levels, as imgaug's output
+
+
+def test_salt_and_pepper_tf_is_deterministic_per_seed_and_fresh_across_seeds():
+    a = corruptions.salt_and_pepper_tf(X, 0.1, seed=(1, 2)).numpy()
+    np.testing.assert_array_equal(a, corruptions.salt_and_pepper_tf(X, 0.1, seed=(1, 2)).numpy())
+    assert np.mean(a != corruptions.salt_and_pepper_tf(X, 0.1, seed=(1, 3)).numpy()) > 0.05
+
+
+def test_salt_and_pepper_tf_gives_fresh_noise_every_epoch_in_tf_data():
+    import tensorflow as tf
+
+    seeds = tf.data.Dataset.random(seed=0, rerandomize_each_iteration=True).batch(2)
+    ds = tf.data.Dataset.zip(tf.data.Dataset.from_tensor_slices(X).batch(4), seeds)
+    ds = ds.map(lambda xb, s: corruptions.salt_and_pepper_tf(xb, 0.3, seed=s))
+    epoch1, epoch2 = (np.concatenate([b.numpy() for b in ds]) for _ in range(2))
+    assert epoch1.shape == X.shape and np.mean(epoch1 != epoch2) > 0.2
+
+
+@pytest.mark.parametrize(
+    ("x", "amount", "seed", "match"),
+    [
+        (X, 1.5, (0, 0), "amount must be in"),
+        (np.zeros((2, 4, 4), np.uint8), 0.1, (0, 0), "divide by 255"),
+        (X, 0.1, (0, 0, 0), "seed must be two ints"),
+        (X, 0.1, (0.5, 1.0), "seed must be two ints"),
+    ],
+)
+def test_salt_and_pepper_tf_rejects_bad_arguments(x, amount, seed, match):
+    with pytest.raises(ValueError, match=match):
+        corruptions.salt_and_pepper_tf(x, amount, seed=seed)

@@ -93,3 +93,23 @@ def test_manifold_rejects_a_decoder_of_the_wrong_shape():
 def test_bar_table_writes_values_on_bars():
     fig = plotting.bar_table(["a", "b"], [1.0, 2.5], xlabel="PSNR (dB)")
     assert "2.5" in " ".join(t.get_text() for t in fig.axes[0].texts)
+
+
+def test_curves_draws_one_line_per_run_plus_reference_lines():
+    fig = plotting.curves(
+        {"a": ([1, 2, 4], [1.0, 2.0, 3.0]), "b": ([1, 3], [2.0, 2.5])},
+        xlabel="CPU seconds",
+        ylabel="PSNR (dB)",
+        logx=True,
+        hlines={"median filter": 20.0},
+    )
+    ax = fig.axes[0]
+    assert len(ax.lines) == 3 and ax.get_xscale() == "log" and ax.get_ylabel() == "PSNR (dB)"
+
+
+@pytest.mark.parametrize(
+    ("runs", "match"), [({}, "empty"), ({"a": ([1, 2], [1.0])}, "same length"), ({"a": ([1],)}, "pair")]
+)
+def test_curves_rejects_bad_runs(runs, match):
+    with pytest.raises(ValueError, match=match):
+        plotting.curves(runs, xlabel="x", ylabel="y")
