@@ -389,6 +389,67 @@ def manifold(
     return fig
 
 
+def page_grid(
+    columns: Mapping[str, Sequence[np.ndarray]],
+    *,
+    row_titles: Sequence[str] | None = None,
+    width: float = 4.2,
+    crop: tuple[int, int] | None = None,
+) -> Figure:
+    """Whole pages side by side: one column per version (noisy / cleaned / target), one row per page.
+
+    Parameters
+    ----------
+    columns : mapping of str to sequence of 2-D arrays
+        Column title → pages (float in [0, 1], or uint8); every column has the same number of pages, and the
+        pages of one row have the same shape.
+    row_titles : sequence of str, optional
+        One note per row (a page id, its RMSE …), written left of the row.
+    width : float, default 4.2
+        Width of one page in inches; heights follow each page's aspect ratio.
+    crop : (int, int), optional
+        Show only the top-left ``crop = (rows, cols)`` pixels of every page, to see details at full size.
+
+    Examples
+    --------
+    >>> page = np.ones((258, 540))
+    >>> fig = page_grid({"noisy": [page], "clean": [page]}, row_titles=["page 2"])
+    >>> len(fig.axes)
+    2
+    """
+    if not columns:
+        raise ValueError("columns is empty")
+    data = {title: [_images(p, title)[0] for p in col] for title, col in columns.items()}
+    counts = {len(col) for col in data.values()}
+    if len(counts) != 1 or 0 in counts:
+        raise ValueError(f"every column needs the same, non-zero number of pages, got {sorted(counts)}")
+    n_rows, n_cols = counts.pop(), len(data)
+    if row_titles is not None and len(row_titles) != n_rows:
+        raise ValueError(f"got {len(row_titles)} row titles for {n_rows} rows")
+    if crop is not None:
+        data = {t: [p[: crop[0], : crop[1]] for p in col] for t, col in data.items()}
+    ratios = []
+    for r in range(n_rows):
+        shapes = {col[r].shape for col in data.values()}
+        if len(shapes) != 1:
+            raise ValueError(f"the pages of row {r} have different shapes: {sorted(shapes)}")
+        h, w = shapes.pop()
+        ratios.append(h / w)
+    fig = Figure(figsize=(width * n_cols + (1.0 if row_titles else 0.2), width * sum(ratios) + 0.4))
+    grid = fig.add_gridspec(n_rows, n_cols, height_ratios=ratios)
+    for r in range(n_rows):
+        for c, (title, col) in enumerate(data.items()):
+            ax = fig.add_subplot(grid[r, c])
+            ax.imshow(np.clip(col[r], 0, 1), cmap="gray", vmin=0, vmax=1, interpolation="antialiased")
+            _off(ax)
+            if r == 0:
+                ax.set_title(title)
+            if c == 0 and row_titles is not None:
+                ax.set_ylabel(row_titles[r], rotation=0, ha="right", va="center", fontsize=9)
+    fig.tight_layout(pad=0.3)
+    return fig
+
+
 def curves(
     runs: Mapping[str, tuple[Sequence[float], Sequence[float]]],
     *,

@@ -111,6 +111,29 @@ class TimeBudget(keras.callbacks.Callback):
         """Training seconds spent so far on the budget's clock (evaluations excluded)."""
         return self._now() - self._t0 - self._excluded
 
+    def seconds_per_step(self, clock: str | None = None) -> float:
+        """Steady-state cost of one training step, in seconds on ``clock`` (default: the budget's clock).
+
+        Measured between the first evaluation after training started and the last one, so that the one-off cost of
+        the first step (tracing and compiling the training function) is left out.
+
+        Raises
+        ------
+        ValueError
+            If fewer than two evaluations with steps between them were logged (a budget too small to measure).
+        """
+        clock = self.clock if clock is None else clock
+        if clock not in CLOCKS:
+            raise ValueError(f"clock must be one of {CLOCKS}, got {clock!r}")
+        times = self.seconds if clock == self.clock else self.wall
+        if clock == "cpu" and self.clock == "wall":
+            raise ValueError("CPU time was not logged: this budget runs on the wall clock")
+        later = [i for i, s in enumerate(self.steps) if s > 0]
+        if len(later) < 2 or self.steps[later[-1]] == self.steps[later[0]]:
+            raise ValueError("not enough logged steps to measure a rate: give training a larger budget")
+        first, last = later[0], later[-1]
+        return (times[last] - times[first]) / (self.steps[last] - self.steps[first])
+
     def _spent_wall(self) -> float:
         return time.perf_counter() - self._w0 - self._excluded_wall
 

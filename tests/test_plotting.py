@@ -113,3 +113,23 @@ def test_curves_draws_one_line_per_run_plus_reference_lines():
 def test_curves_rejects_bad_runs(runs, match):
     with pytest.raises(ValueError, match=match):
         plotting.curves(runs, xlabel="x", ylabel="y")
+
+
+def test_page_grid_shows_one_axes_per_page_and_version():
+    pages = [RNG.random((258, 540)), RNG.random((420, 540))]
+    fig = plotting.page_grid({"noisy": pages, "clean": pages}, row_titles=["a", "b"], crop=(100, 200))
+    assert len(fig.axes) == 4 and fig.axes[0].get_title() == "noisy"
+    assert fig.axes[0].images[0].get_array().shape == (100, 200)
+
+
+@pytest.mark.parametrize(
+    ("columns", "match"),
+    [
+        ({}, "empty"),
+        ({"a": [np.ones((4, 4))], "b": []}, "same, non-zero number"),
+        ({"a": [np.ones((4, 4))], "b": [np.ones((4, 5))]}, "different shapes"),
+    ],
+)
+def test_page_grid_rejects_bad_columns(columns, match):
+    with pytest.raises(ValueError, match=match):
+        plotting.page_grid(columns)

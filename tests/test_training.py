@@ -128,3 +128,14 @@ def test_macs_need_known_sizes():
         macs_per_example(keras.Model(x_in, keras.layers.Conv2D(2, 3)(x_in)))
     with pytest.raises(ValueError, match="keras.Model"):
         macs_per_example("model")
+
+
+def test_seconds_per_step_leaves_out_the_first_compiled_step():
+    budget = TimeBudget(1.0, clock="wall", first=0.05)
+    _tiny_model().fit(X, X, epochs=10_000, batch_size=32, verbose=0, callbacks=[budget])
+    rate = budget.seconds_per_step()
+    assert 0 < rate < budget.seconds[-1] / budget.steps[-1]  # the average includes the slow first step
+    with pytest.raises(ValueError, match="CPU time was not logged"):
+        budget.seconds_per_step("cpu")
+    with pytest.raises(ValueError, match="larger budget"):
+        TimeBudget(1.0).seconds_per_step()
