@@ -34,8 +34,9 @@ class TimeBudget(keras.callbacks.Callback):
 
     Parameters
     ----------
-    budget : float
-        Seconds of training (on ``clock``) after which training stops, at the end of the current batch.
+    budget : float or None
+        Seconds of training (on ``clock``) after which training stops, at the end of the current batch; ``None``
+        only logs (training then ends when ``fit``'s epochs are done).
     evaluate : callable, optional
         ``evaluate(model) -> float``, e.g. the PSNR of the model on validation images. Called once before the first
         step, then at geometrically spaced moments (``first``, ``first * growth``, ...) and once at the end. Its own
@@ -68,7 +69,7 @@ class TimeBudget(keras.callbacks.Callback):
 
     def __init__(
         self,
-        budget: float,
+        budget: float | None,
         evaluate: Callable[[keras.Model], float] | None = None,
         *,
         clock: str = "cpu",
@@ -76,8 +77,10 @@ class TimeBudget(keras.callbacks.Callback):
         growth: float = 1.25,
     ) -> None:
         super().__init__()
-        if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not budget > 0:
-            raise ValueError(f"budget must be a positive number of seconds, got {budget!r}")
+        if budget is not None and (
+            isinstance(budget, bool) or not isinstance(budget, (int, float)) or not budget > 0
+        ):
+            raise ValueError(f"budget must be a positive number of seconds or None, got {budget!r}")
         if clock not in CLOCKS:
             raise ValueError(f"clock must be one of {CLOCKS}, got {clock!r}")
         if evaluate is not None and not callable(evaluate):
@@ -86,7 +89,7 @@ class TimeBudget(keras.callbacks.Callback):
             raise ValueError(f"first must be a positive number of seconds, got {first!r}")
         if not (isinstance(growth, (int, float)) and growth > 1):
             raise ValueError(f"growth must be a number > 1, got {growth!r}")
-        self.budget = float(budget)
+        self.budget = math.inf if budget is None else float(budget)
         self.evaluate = evaluate
         self.clock = clock
         self.first = float(first)

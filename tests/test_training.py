@@ -61,7 +61,7 @@ def test_evaluation_time_is_not_charged_to_the_budget():
 
 
 def test_full_epochs_are_timed_and_a_cut_epoch_is_not():
-    budget = TimeBudget(1e6, clock="wall")
+    budget = TimeBudget(None, clock="wall")  # no budget: only logs
     _tiny_model().fit(X, X, epochs=3, batch_size=32, verbose=0, callbacks=[budget])
     assert len(budget.epoch_seconds) == len(budget.epoch_wall) == 3 and min(budget.epoch_seconds) > 0
     cut = TimeBudget(0.2, clock="wall")
