@@ -131,7 +131,7 @@ def test_a_passing_check_prints_one_line_and_returns_true(capsys):
         checks.require(answer == 42, "count again")
         return "well done"
 
-    assert demo(42) is True
+    assert demo(42) is None
     assert capsys.readouterr().out == "✓ 99.1 right: well done\n"
     with pytest.raises(checks.NotYet, match=r"^99\.1 not yet: count again$"):
         demo(41)

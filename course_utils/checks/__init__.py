@@ -6,14 +6,14 @@ needs from the notebook)::
 
     cu.checks.nb03.exercise_1(expected_mse, predicted, x=x_test, x_noisy=x_test_noisy)
 
-When the answer is right, the check prints one line (``✓ 03.1 right: ...``) and returns ``True``. When it is not,
+When the answer is right, the check prints one line (``✓ 03.1 right: ...``). When it is not,
 it raises :class:`NotYet` — an ``AssertionError`` whose message is a *hint*: what is wrong and where to look, never
 the solution. A blank answer (still ``None``) gets a hint too. The checks compute their references with their own
 code, so they also catch answers that are consistent but wrong.
 
 Writing a check: decorate it with :func:`exercise`, validate the answer first (so that a blank answer is caught
 before anything else is computed), then compare with a reference using :func:`require`, :func:`close` and
-:func:`answered`, and finish with :func:`passed`.
+:func:`answered`, and return a short note for the "right" line.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 #: Every check by exercise id ("03.1" -> function); filled by :func:`exercise` as the notebook modules load.
-REGISTRY: dict[str, Callable[..., bool]] = {}
+REGISTRY: dict[str, Callable[..., None]] = {}
 
 _NOTEBOOK_MODULES = tuple(f"nb{i:02d}" for i in range(10))
 _ID = re.compile(r"^\d\d\.\d$")
@@ -38,11 +38,12 @@ class NotYet(AssertionError):
     """The answer is not right yet; the message says what to look at (never the solution)."""
 
 
-def exercise(exercise_id: str) -> Callable[[Callable[..., Any]], Callable[..., bool]]:
+def exercise(exercise_id: str) -> Callable[[Callable[..., Any]], Callable[..., None]]:
     """Register a check function under ``exercise_id`` ("NN.k": notebook NN, exercise k).
 
     The wrapped check prints ``✓ NN.k right`` (with the check's own note, if it returns a string) and returns
-    ``True``; :class:`NotYet` raised inside it gets the exercise id put in front of its hint.
+    ``None``, so that a notebook cell shows only that line; :class:`NotYet` raised inside it gets the exercise id
+    put in front of its hint.
 
     Examples
     --------
@@ -52,20 +53,18 @@ def exercise(exercise_id: str) -> Callable[[Callable[..., Any]], Callable[..., b
     ...     require(answer == 42, "count again")
     >>> demo(42)
     ✓ 99.1 right
-    True
     """
     if not isinstance(exercise_id, str) or not _ID.match(exercise_id):
         raise ValueError(f"exercise_id must look like '03.1' (notebook, exercise), got {exercise_id!r}")
 
-    def register(check: Callable[..., Any]) -> Callable[..., bool]:
+    def register(check: Callable[..., Any]) -> Callable[..., None]:
         @wraps(check)
-        def run(*args: Any, **kwargs: Any) -> bool:
+        def run(*args: Any, **kwargs: Any) -> None:
             try:
                 note = check(*args, **kwargs)
             except NotYet as err:
                 raise NotYet(f"{exercise_id} not yet: {err}") from None
             print(f"✓ {exercise_id} right" + (f": {note}" if isinstance(note, str) and note else ""))
-            return True
 
         run.exercise_id = exercise_id  # type: ignore[attr-defined]
         REGISTRY[exercise_id] = run
@@ -137,7 +136,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'course_utils.checks' has no attribute {name!r}")
 
 
-def load_all() -> dict[str, Callable[..., bool]]:
+def load_all() -> dict[str, Callable[..., None]]:
     """Import every notebook's checks and return :data:`REGISTRY` (for tests and tools)."""
     for name in _NOTEBOOK_MODULES:
         try:

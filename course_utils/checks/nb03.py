@@ -67,7 +67,7 @@ def exercise_2(big_batch, *, reference, n_train: int, budget: float) -> str:
     )
     same_time = float(np.interp(big_batch.seconds[-1], reference.seconds, reference.values))
     return (
-        f"{big_batch.steps[-1]} updates, PSNR {big_batch.values[-1]:.1f} dB; batch 128 had {same_time:.1f} dB after "
+        f"{big_batch.steps[-1]} weight updates, PSNR {big_batch.values[-1]:.1f} dB; batch 128 had {same_time:.1f} dB after "
         "the same CPU time"
     )
 

@@ -1,0 +1,188 @@
+"""Checks of notebook 05 (sparse autoencoders): right answers pass, blank and typical wrong ones get a hint."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from course_utils import checks
+from course_utils.checks import nb05
+
+RHO = 0.05
+
+
+class _Untouchable:
+    """A notebook object that a check must not use before it has rejected a blank answer."""
+
+    def __getattr__(self, name):
+        raise AssertionError(f"the check touched {name!r} before rejecting the blank answer")
+
+    def __array__(self, *args, **kwargs):
+        raise AssertionError("the check touched the notebook's data before rejecting the blank answer")
+
+
+def _sigmoid_codes() -> np.ndarray:
+    rng = np.random.default_rng(0)
+    return (1 / (1 + np.exp(-rng.normal(-3, 1.5, size=(300, 40))))).astype("float32")
+
+
+def _relu_codes() -> np.ndarray:
+    rng = np.random.default_rng(1)
+    z = np.maximum(rng.normal(-1.0, 1.0, size=(200, 30)), 0).astype("float32")
+    z[:, :4] = 0  # four dead units
+    z[:, 4] = 0
+    z[0, 4] = 0.01  # one unit that fires once, weakly: alive all the same
+    return z
+
+
+def _kl(z, rho=RHO) -> float:
+    q = z.astype(np.float64).mean(axis=0)
+    return float(np.sum(rho * np.log(rho / q) + (1 - rho) * np.log((1 - rho) / (1 - q))))
+
+
+# ------------------------------------------------------------------------------------------------ exercise 1
+def test_ex1_right_penalty_passes(capsys):
+    z = _sigmoid_codes()
+    nb05.exercise_1(_kl(z), z=z, rho=RHO)
+    assert capsys.readouterr().out.startswith("✓ 05.1 right")
+
+
+def test_ex1_blank_answer_gets_a_hint_before_the_codes_are_touched():
+    with pytest.raises(checks.NotYet, match="`my_kl` is still None"):
+        nb05.exercise_1(None, z=_Untouchable(), rho=_Untouchable())
+
+
+def _reversed(z):
+    q = z.astype(np.float64).mean(axis=0)
+    return float(np.sum(q * np.log(q / RHO) + (1 - q) * np.log((1 - q) / (1 - RHO))))
+
+
+@pytest.mark.parametrize(
+    ("wrong", "match"),
+    [
+        (lambda z: _kl(z) / z.shape[1], "sum over units"),
+        (lambda z: _kl(z) / np.log(2), "natural logarithm"),
+        (_reversed, "not symmetric"),
+        (lambda z: _kl(z.T), "over the images"),
+    ],
+)
+def test_ex1_typical_mistakes_get_their_hint_without_the_value(wrong, match):
+    z = _sigmoid_codes()
+    with pytest.raises(checks.NotYet, match=match) as err:
+        nb05.exercise_1(wrong(z), z=z, rho=RHO)
+    assert f"{_kl(z):.2f}" not in str(err.value) and f"{_kl(z):.3g}" not in str(err.value)
+
+
+def test_ex1_an_array_is_not_a_penalty():
+    z = _sigmoid_codes()
+    with pytest.raises(checks.NotYet, match="single finite number"):
+        nb05.exercise_1(np.ones(40), z=z, rho=RHO)
+
+
+# ------------------------------------------------------------------------------------------------ exercise 2
+def test_ex2_right_rates_and_count_pass(capsys):
+    z = _relu_codes()
+    rates = (z > 0).mean(axis=0)
+    nb05.exercise_2(rates, int(np.sum(rates == 0)), z=z)
+    assert "4 of 30 units never fire" in capsys.readouterr().out
+
+
+def test_ex2_blank_answers_get_a_hint_before_the_codes_are_touched():
+    with pytest.raises(checks.NotYet, match="`lifetime` is still None"):
+        nb05.exercise_2(None, None, z=_Untouchable())
+    with pytest.raises(checks.NotYet, match="`n_dead` is still None"):
+        nb05.exercise_2(np.zeros(30), None, z=_Untouchable())
+
+
+@pytest.mark.parametrize(
+    ("wrong", "match"),
+    [
+        (lambda z: (z > 0).mean(axis=1), "one firing rate per unit"),
+        (lambda z: z.mean(axis=0), "how often"),
+        (lambda z: (z >= 0).mean(axis=0), "strictly above 0"),
+        (lambda z: 100 * (z > 0).mean(axis=0), "not percentages"),
+    ],
+)
+def test_ex2_typical_mistakes_in_the_rates_get_their_hint(wrong, match):
+    z = _relu_codes()
+    with pytest.raises(checks.NotYet, match=match):
+        nb05.exercise_2(wrong(z), 4, z=z)
+
+
+@pytest.mark.parametrize(
+    ("n_dead", "match"), [(26, "units that fire"), (5, "not just rarely"), (4.5, "integer")]
+)
+def test_ex2_typical_mistakes_in_the_count_get_their_hint(n_dead, match):
+    z = _relu_codes()
+    with pytest.raises(checks.NotYet, match=match) as err:
+        nb05.exercise_2((z > 0).mean(axis=0), n_dead, z=z)
+    assert " 4 " not in f" {err.value} "
+
+
+# ------------------------------------------------------------------------------------------------ exercise 3
+class TopK(keras.layers.Layer):
+    def __init__(self, k, **kwargs):
+        super().__init__(**kwargs)
+        self.k = k
+
+    def call(self, z):
+        kth = keras.ops.top_k(z, self.k)[0][:, -1:]
+        return keras.ops.where(z >= kth, z, keras.ops.zeros_like(z))
+
+
+class StrictTopK(TopK):
+    def call(self, z):
+        kth = keras.ops.top_k(z, self.k)[0][:, -1:]
+        return keras.ops.where(z > kth, z, keras.ops.zeros_like(z))
+
+
+class MaskTopK(TopK):
+    def call(self, z):
+        kth = keras.ops.top_k(z, self.k)[0][:, -1:]
+        return keras.ops.cast(z >= kth, z.dtype)
+
+
+class ValuesTopK(TopK):
+    def call(self, z):
+        return keras.ops.top_k(z, self.k)[0]
+
+
+class FixedTopK(TopK):
+    def call(self, z):
+        kth = keras.ops.top_k(z, 2)[0][:, -1:]
+        return keras.ops.where(z >= kth, z, keras.ops.zeros_like(z))
+
+
+class NumpyTopK(TopK):
+    def call(self, z):
+        z = np.asarray(z)
+        kth = np.sort(z, axis=1)[:, -self.k][:, None]
+        return np.where(z >= kth, z, 0.0).astype("float32")
+
+
+def test_ex3_right_layer_passes(capsys):
+    nb05.exercise_3(TopK)
+    assert "✓ 05.3 right" in capsys.readouterr().out
+
+
+def test_ex3_blank_or_not_a_layer_gets_a_hint():
+    with pytest.raises(checks.NotYet, match="`TopK` is still None"):
+        nb05.exercise_3(None)
+    with pytest.raises(checks.NotYet, match="subclasses keras.layers.Layer"):
+        nb05.exercise_3(lambda k: None)
+
+
+@pytest.mark.parametrize(
+    ("layer", "match"),
+    [
+        (StrictTopK, "or equal to"),
+        (MaskTopK, "a mask"),
+        (ValuesTopK, "keep the shape of the input"),
+        (FixedTopK, "self.k"),
+        (NumpyTopK, "keras.ops, not NumPy"),
+    ],
+)
+def test_ex3_typical_mistakes_get_their_hint(layer, match):
+    with pytest.raises(checks.NotYet, match=match):
+        nb05.exercise_3(layer)

@@ -1,0 +1,205 @@
+"""course_utils.checks.nb09: the checks of notebook 09 pass right answers and give hints for typical mistakes."""
+
+from __future__ import annotations
+
+import math
+import zlib
+
+import numpy as np
+import pytest
+
+from course_utils.checks import NotYet, nb09
+
+CLASSES = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+]
+
+
+# ------------------------------------------------------------------------------------------------ exercise 1
+ASKED = np.repeat(np.arange(10), 20)
+MISSES = [2, 0, 9, 4, 5, 1, 14, 3, 6, 2]  # class 6 ("Shirt") is the hardest, class 1 ("Trouser") the easiest
+SEEN = ASKED.copy()
+for _c, _miss in enumerate(MISSES):
+    SEEN[np.flatnonzero(ASKED == _c)[:_miss]] = (_c + 1) % 10
+PER_CLASS = np.array([np.mean(SEEN[ASKED == c] == c) for c in range(10)])
+
+
+def check_hardest(hardest, hardest_acc):
+    return nb09.exercise_1(hardest, hardest_acc, asked=ASKED, seen=SEEN, classes=CLASSES)
+
+
+def test_hardest_right_answer_passes(capsys):
+    check_hardest(CLASSES[int(np.argmin(PER_CLASS))], float(PER_CLASS.min()))
+    assert "✓ 09.1 right: Shirt" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("hardest", "acc"), [(None, None), ("Shirt", None), (None, 0.3)])
+def test_hardest_blank_answer_gets_a_hint(hardest, acc):
+    with pytest.raises(NotYet, match="is still None"):
+        check_hardest(hardest, acc)
+
+
+@pytest.mark.parametrize(
+    ("hardest", "acc", "hint"),
+    [
+        (6, 0.3, "class index"),
+        ("Shirt", 30.0, "not a percentage"),
+        ("shirt", 0.3, "one of the class names"),
+        ("Trouser", 1.0, "MOST often"),
+        ("Coat", 0.75, "another class is recognised less often"),
+        ("Shirt", float(np.mean(SEEN == ASKED)), "accuracy over all classes"),
+        ("Shirt", 0.5, "not the fraction of Shirt samples"),
+    ],
+    ids=["index", "percent", "not-a-name", "easiest", "other-class", "overall", "wrong-accuracy"],
+)
+def test_hardest_typical_mistakes_get_their_hint(hardest, acc, hint):
+    with pytest.raises(NotYet, match=hint):
+        check_hardest(hardest, acc)
+
+
+def test_hardest_hint_never_names_the_answer():
+    with pytest.raises(NotYet) as err:
+        check_hardest("Coat", 0.75)
+    assert "Shirt" not in str(err.value) and "0.3" not in str(err.value)
+
+
+# ------------------------------------------------------------------------------------------------ exercise 2
+# A toy CVAE: 2-D codes, prior-like posteriors N(0, I); the decoder draws the item's class only for codes with
+# |z| < 3 (blank otherwise), and the "referee" reads the class off the image. So the same-class fraction is
+# P(|z| < 3) for z = 4 eps: 1 - exp(-9/32) = 0.245 at spread 4, 0.989 at spread 1.
+class ToyCVAE:
+    @staticmethod
+    def encoder(inputs, training=False):
+        x, _ = inputs
+        return np.zeros((len(x), 2), np.float32), np.zeros((len(x), 2), np.float32)
+
+    @staticmethod
+    def decoder(inputs, training=False):
+        z, c = inputs
+        inside = np.linalg.norm(z, axis=1) < 3
+        return np.where(inside[:, None], 20 * c - 10, -10.0)  # logits of a 10-pixel "image"
+
+
+def toy_referee(images, training=False):
+    return np.asarray(images)  # the class is the brightest pixel (pixel 0 if blank)
+
+
+ITEMS = np.zeros((40, 784), np.float32)
+LABELS = np.arange(40) % 9 + 1  # classes 1..9: a blank image is never in its item's class
+
+
+def answer(spread=4.0, labels=LABELS, seed=5):
+    """The exercise's recipe on the toy CVAE."""
+    onehot = np.eye(10, dtype=np.float32)[labels]
+    mu, log_var = ToyCVAE.encoder([ITEMS, onehot])
+    eps = np.random.default_rng(seed).standard_normal((8, *mu.shape))
+    z = (mu + spread * np.exp(0.5 * log_var) * eps).reshape(-1, 2)
+    decoded = ToyCVAE.decoder([z, np.tile(np.eye(10, dtype=np.float32)[labels], (8, 1))])
+    return float(np.mean(toy_referee(decoded).argmax(1) == np.tile(LABELS, 8)))
+
+
+def check_same_class(value):
+    return nb09.exercise_2(
+        value, cvae=ToyCVAE, referee=toy_referee, items=ITEMS, labels=LABELS, n_variations=8, plain=0.1
+    )
+
+
+def test_cvae_same_class_right_answer_passes(capsys):
+    assert abs(answer() - (1 - math.exp(-9 / 32))) < 0.1
+    check_same_class(answer())
+    assert "at s = 4, the plain VAE for 10%" in capsys.readouterr().out
+
+
+def test_cvae_same_class_blank_answer_gets_a_hint():
+    with pytest.raises(NotYet, match="`cvae_same_class` is still None"):
+        nb09.exercise_2(
+            None, cvae=object(), referee=object(), items=None, labels=None, n_variations=8, plain=0.1
+        )
+
+
+@pytest.mark.parametrize(
+    ("value", "hint"),
+    [
+        (answer() * 100, "not a percentage"),
+        (answer(spread=1.0), r"posterior's own spread \(s = 1\)"),
+        (answer(spread=2.0) * 0.7, "higher than the CVAE gives"),
+        (answer(labels=(LABELS % 9) + 1), "lower than the CVAE gives"),
+    ],
+    ids=["percent", "spread-1", "too-high", "wrong-labels"],
+)
+def test_cvae_same_class_typical_mistakes_get_their_hint(value, hint):
+    with pytest.raises(NotYet, match=hint):
+        check_same_class(value)
+
+
+# ------------------------------------------------------------------------------------------------ exercise 3
+def toy_images(n_ink: np.ndarray, seed: int) -> np.ndarray:
+    """Flat images with n_ink random grey pixels each (the rest black): more ink, longer zlib output."""
+    rng = np.random.default_rng(seed)
+    out = np.zeros((len(n_ink), 784))
+    for row, k in zip(out, n_ink, strict=True):
+        row[rng.choice(784, k, replace=False)] = rng.integers(1, 256, k) / 255
+    return out
+
+
+RNG = np.random.default_rng(1)
+N_EACH = 60
+IMAGES = toy_images(np.r_[RNG.integers(40, 90, N_EACH), RNG.integers(20, 70, N_EACH)], seed=2)
+LABELS3 = np.r_[np.zeros(N_EACH), np.ones(N_EACH)]  # the simple images (less ink) are the anomalies
+LENGTH = np.array(
+    [8 * math.log(2) * len(zlib.compress(np.round(a * 255).astype(np.uint8).tobytes(), 9)) for a in IMAGES]
+)
+NEG_ELBO = LENGTH + RNG.normal(0, 60, 2 * N_EACH) + 70 * LABELS3  # -ELBO = complexity + what the model adds
+
+
+def auroc(scores):
+    """P(anomaly scores above a normal image), by brute force over all pairs (ties count half)."""
+    a, n = scores[LABELS3 == 1], scores[LABELS3 == 0]
+    return float(np.mean((a[:, None] > n[None]) + 0.5 * (a[:, None] == n[None])))
+
+
+def check_auc(value):
+    return nb09.exercise_3(value, labels=LABELS3, neg_elbo=NEG_ELBO, images=IMAGES)
+
+
+def test_auc_complexity_right_answer_passes(capsys):
+    check_auc(auroc(NEG_ELBO - LENGTH))
+    assert "with the complexity correction" in capsys.readouterr().out
+
+
+def test_auc_complexity_blank_answer_gets_a_hint():
+    with pytest.raises(NotYet, match="`auc_complexity` is still None"):
+        nb09.exercise_3(None, labels=object(), neg_elbo=object(), images=object())
+
+
+@pytest.mark.parametrize(
+    ("value", "hint"),
+    [
+        (auroc(NEG_ELBO - LENGTH) * 100, r"in \[0, 1\]"),
+        (auroc(NEG_ELBO), "AUROC of -ELBO alone"),
+        (auroc(LENGTH - NEG_ELBO), "points the wrong way"),
+        (auroc(NEG_ELBO + LENGTH), "not added"),
+        (auroc(NEG_ELBO - LENGTH / (8 * math.log(2))), "in bytes"),
+        (auroc(NEG_ELBO - LENGTH / math.log(2)), "in bits"),
+        (0.5, "not the AUROC of S"),
+    ],
+    ids=["percent", "elbo-alone", "reversed", "added", "bytes", "bits", "other"],
+)
+def test_auc_complexity_typical_mistakes_get_their_hint(value, hint):
+    with pytest.raises(NotYet, match=hint):
+        check_auc(value)
+
+
+def test_auc_complexity_hint_never_shows_the_reference_value():
+    with pytest.raises(NotYet) as err:
+        check_auc(0.5)
+    assert f"{auroc(NEG_ELBO - LENGTH):.2f}" not in str(err.value)
