@@ -6,7 +6,7 @@ READY  := $(VENV)/.installed
 # Notebooks run in parallel on 2 workers; each notebook stays on one worker (its cells run in order).
 PYTEST_NOTEBOOKS := --nbval-lax --nbval-current-env -n 2 --dist loadscope
 
-.PHONY: install lab test unit notebooks course student data stamp colab-check lint benchmark clean
+.PHONY: install lab test unit notebooks course site student data stamp colab-check lint benchmark clean
 
 $(READY): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ notebooks: install  ## notebooks only, smoke mode
 
 course: install  ## every notebook in full mode -> build/executed/, build/results.md
 	$(BIN)/python tools/run_course.py --mode full
+
+site: install  ## the executed course as HTML -> build/site/ (MODE=smoke: execute in smoke mode first)
+	$(if $(MODE),$(BIN)/python tools/run_course.py --mode $(MODE)$(if $(ONLY), --only $(ONLY)))
+	$(BIN)/python tools/build_site.py
 
 student: install  ## student editions (no solution cells) -> build/student/
 	$(BIN)/python tools/student_edition.py
