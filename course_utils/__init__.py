@@ -11,6 +11,7 @@ One module per concern, so that a helper's home can be guessed from its name:
 ``documents``    synthetic dirty pages, patches and page-level scores (notebook 04)
 ``training``     a time budget for ``fit`` that logs a metric against CPU seconds (fair model comparisons)
 ``regularizers`` sparsity and contraction penalties (notebooks 05-06)
+``widgets``      interactive explorers (latent sliders, noise level) with a static figure as fallback
 ``checks``       the exercises' self-checks: your answer against a reference, with a hint (never the solution)
 ``distributions`` Gaussian KL, reparameterized samples, log-densities, importance-weighted bounds (07-09)
 
@@ -26,7 +27,7 @@ from course_utils.config import Config, get_config, setup
 
 __version__ = "0.1.0"
 # Loaded on first use: `corruptions` imports imgaug and OpenCV, the others Keras, TensorFlow or scikit-image.
-_LAZY = ("checks", "corruptions", "documents", "training", "regularizers", "distributions")
+_LAZY = ("checks", "corruptions", "documents", "training", "regularizers", "distributions", "widgets")
 __all__ = ["Config", "config", "data", "get_config", "latent", "metrics", "plotting", "setup", *_LAZY]
 
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from course_utils import config
 
-#: The figures recorded in this Python process, by name (what :func:`record` returns is also kept here).
+#: The figures recorded in this Python process, by name.
 RESULTS: dict[str, float | int | bool | str] = {}
 
 _NAME = re.compile(r"^[A-Za-z0-9_.\-/ ]{1,80}$")
@@ -202,7 +202,7 @@ def probe_accuracy(
     return acc, time.perf_counter() - start
 
 
-def record(name: str, value):
+def record(name: str, value) -> None:
     """Keep one of a notebook's key figures; ``make course`` collects them into ``build/results.md``.
 
     Parameters
@@ -212,13 +212,13 @@ def record(name: str, value):
     value : float, int, bool or str
         A finite number (NumPy scalars are fine) or a short string.
 
-    Returns
-    -------
-    The value as stored (a Python float, int, bool or str).
+    The value is stored as a Python float, int, bool or str in :data:`RESULTS`. Nothing is returned, so that a
+    notebook cell ending with ``record(...)`` shows no stray output.
 
     Examples
     --------
     >>> record("example_psnr_db", np.float32(21.5))
+    >>> RESULTS["example_psnr_db"]
     21.5
     """
     if not isinstance(name, str) or not _NAME.match(name):
@@ -240,7 +240,6 @@ def record(name: str, value):
     path = config.get_config().results_file
     if path is not None:
         _write(path, name, value)
-    return value
 
 
 def _write(path: Path, name: str, value) -> None:
