@@ -9,19 +9,9 @@ import numpy as np
 import pytest
 
 from course_utils.checks import NotYet, nb09
+from course_utils.data import FASHION_MNIST_CLASSES
 
-CLASSES = [
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-]
+CLASSES = list(FASHION_MNIST_CLASSES)
 
 
 # ------------------------------------------------------------------------------------------------ exercise 1
