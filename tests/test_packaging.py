@@ -96,3 +96,15 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert "```bash\nmake test\n```" in readme or "\nmake test\n" in readme
     assert ci.strip().splitlines()[-1] == "make test"
     assert "set -euo pipefail" in ci
+
+
+def test_readme_lists_measured_times_for_every_notebook():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### What to expect (measured ", 1)[1].split("\n\n", 2)[1]
+    rows = {ln.split("|")[1].strip()[:2]: ln for ln in section.splitlines() if re.match(r"\| \d\d ", ln)}
+    numbers = sorted(p.name[:2] for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert sorted(rows) == numbers, "the README's table of measured times must list every notebook"
+    for number, row in rows.items():
+        full, smoke = (cell.strip() for cell in row.split("|")[2:4])
+        assert re.fullmatch(r"\d+ s", full) and re.fullmatch(r"\d+ s", smoke), f"{number}: times in seconds"
+        assert int(full.split()[0]) <= 600, f"{number}: full mode promises at most about 10 minutes"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib.metadata
 import json
 import os
 import platform
@@ -82,12 +83,38 @@ def _fmt(value) -> str:
     return str(value)
 
 
+def _version(*distributions: str) -> str:
+    for name in distributions:
+        try:
+            return importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return "not installed"
+
+
+def machine_description() -> str:
+    """CPU model, cores and the versions that matter for the timings, in one line."""
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        names = [
+            ln.split(":", 1)[1].strip()
+            for ln in cpuinfo.read_text().splitlines()
+            if ln.startswith("model name")
+        ]
+        cpu = names[0] if names else cpu
+    return (
+        f"{cpu} ({platform.machine()}), {os.cpu_count()} cores, no GPU use; Python {platform.python_version()}, "
+        f"TensorFlow {_version('tensorflow', 'tensorflow-cpu')}, Keras {_version('keras')}"
+    )
+
+
 def results_markdown(rows: list[dict]) -> str:
     """The results table as Markdown: wall time and status per notebook, then each notebook's figures."""
     lines = [
         "# Course results",
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}.",
+        f"Machine: {machine_description()}.",
         "",
         "| notebook | mode | date | wall time | status |",
         "|---|---|---|---:|---|",
@@ -97,7 +124,7 @@ def results_markdown(rows: list[dict]) -> str:
         for r in rows
     ]
     total = sum(r["seconds"] for r in rows)
-    lines += [f"| **total** | **{total:.0f} s** | |", ""]
+    lines += [f"| **total** | | | **{total:.0f} s** | |", ""]
     for r in rows:
         lines += [f"## {r['notebook']}", ""]
         if r["metrics"]:

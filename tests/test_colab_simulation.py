@@ -1,0 +1,98 @@
+"""A fresh Google Colab runtime, simulated as far as this machine allows (``tools/colab_check.py``).
+
+A new virtual environment gets Python 3.13 and only what Colab preinstalls, at Colab's versions
+(``tools/colab-requirements.txt``: TensorFlow 2.20, Keras 3.13, NumPy 2.1, OpenCV 5, ipywidgets 7 …); then
+notebook 00 runs in it from its own Colab setup cell, which installs the committed ``course_utils`` and ``imaug``
+with ``--no-deps``. The test fails if the notebook raises or if the setup cell changed any preinstalled package.
+
+This is the one test that uses the network: pip fills the simulated runtime from the package index (the course's
+data still comes from the offline copy). The environment is kept in ``build/colab/venv`` and reused while
+``colab-requirements.txt`` is unchanged. Where the index cannot be reached the test is skipped on a laptop and
+fails on CI (``CI`` set), where the package registries are open.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import colab_check  # noqa: E402
+
+BUILD = ROOT / "build" / "colab"
+NOTEBOOKS = ["00"]
+
+
+def _index_reachable() -> bool:
+    """Can pip fetch ``imaug`` (the package the setup cell installs from the index)?"""
+    with tempfile.TemporaryDirectory() as tmp:
+        res = subprocess.run(
+            [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-cache-dir", "-d", tmp, "imaug"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    return res.returncode == 0
+
+
+def _require(condition: bool, why: str) -> None:
+    if condition:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(why + " (on CI this must work)")
+    pytest.skip(why)
+
+
+@pytest.fixture(scope="module")
+def colab_python() -> Path:
+    python = colab_check.find_python313()
+    probe = subprocess.run([python, "--version"], capture_output=True, text=True)
+    _require(
+        probe.returncode == 0 and probe.stdout.startswith("Python 3.13"),
+        f"no Python 3.13 interpreter to simulate Colab with ({python!r}: {probe.stdout or probe.stderr})",
+    )
+    _require(_index_reachable(), "the package index is unreachable, so a Colab runtime cannot be simulated")
+    return colab_check.build_env(BUILD / "venv", python)
+
+
+def test_simulated_runtime_has_colabs_versions(colab_python):
+    code = (
+        "import json, sys, numpy, tensorflow, keras, cv2, ipywidgets;"
+        "print(json.dumps([sys.version_info[:2], numpy.__version__, tensorflow.__version__,"
+        " keras.__version__, cv2.__version__, ipywidgets.__version__]))"
+    )
+    res = subprocess.run([str(colab_python), "-c", code], capture_output=True, text=True, check=True)
+    py, numpy, tf, keras, cv2, widgets = json.loads(res.stdout.strip().splitlines()[-1])
+    assert tuple(py) == (3, 13)
+    assert numpy.startswith("2.1.") and tf.startswith("2.20.") and keras.startswith("3.13.")
+    assert cv2.startswith("5.") and widgets.startswith("7.")
+    # the course itself is not preinstalled: the notebook's setup cell has to bring it
+    res = subprocess.run([str(colab_python), "-c", "import course_utils"], capture_output=True, text=True)
+    assert res.returncode != 0
+
+
+def test_notebook_runs_from_its_setup_cell_in_a_fresh_colab(colab_python):
+    res = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "colab_check.py"), "--only", *NOTEBOOKS, "--build", str(BUILD)],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k not in ("COURSE_RESULTS_FILE",)},
+    )
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    for number in NOTEBOOKS:
+        name = next((ROOT / "notebooks").glob(f"{number}_*.ipynb")).name
+        line = next((ln for ln in res.stdout.splitlines() if ln.startswith(f"{name}: ok")), "")
+        # the setup cell really installed the course and imaug (it only installs where google.colab imports)
+        added = line.partition("(added: ")[2].lower().replace("_", "-")
+        assert "course-utils" in added and "imaug" in added, res.stdout
+        executed = nbformat.read(BUILD / ("executed_" + name), as_version=4)
+        figures = sum("image/png" in o.get("data", {}) for c in executed.cells for o in c.get("outputs", []))
+        assert figures >= 1
