@@ -35,7 +35,18 @@ def _index_reachable() -> bool:
     """Can pip fetch ``imaug`` (the package the setup cell installs from the index)?"""
     with tempfile.TemporaryDirectory() as tmp:
         res = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-cache-dir", "-d", tmp, "imaug"],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--no-deps",
+                "--no-cache-dir",
+                "-d",
+                tmp,
+                "imaug",
+            ],
             capture_output=True,
             text=True,
             timeout=120,
@@ -60,7 +71,9 @@ def colab_python() -> Path:
         f"no Python 3.13 interpreter to simulate Colab with ({python!r}: {probe.stdout or probe.stderr})",
     )
     _require(_index_reachable(), "the package index is unreachable, so a Colab runtime cannot be simulated")
-    return colab_check.build_env(BUILD / "venv", python)
+    py = colab_check.build_env(BUILD / "venv", python)
+    colab_check.reset(py)  # a reused environment: drop what an earlier run's setup cell installed
+    return py
 
 
 def test_simulated_runtime_has_colabs_versions(colab_python):
@@ -75,7 +88,9 @@ def test_simulated_runtime_has_colabs_versions(colab_python):
     assert numpy.startswith("2.1.") and tf.startswith("2.20.") and keras.startswith("3.13.")
     assert cv2.startswith("5.") and widgets.startswith("7.")
     # the course itself is not preinstalled: the notebook's setup cell has to bring it
-    res = subprocess.run([str(colab_python), "-c", "import course_utils"], capture_output=True, text=True)
+    res = subprocess.run(
+        [str(colab_python), "-c", "import course_utils"], capture_output=True, text=True, cwd=BUILD / "venv"
+    )
     assert res.returncode != 0
 
 

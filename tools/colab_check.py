@@ -73,6 +73,11 @@ def build_env(venv: Path, python: str) -> Path:
     return py
 
 
+def reset(py: Path) -> None:
+    """Back to Colab's preinstalled stack: uninstall what a notebook's setup cell installed."""
+    subprocess.run([str(py), "-m", "pip", "uninstall", "-q", "-y", "course-utils", "imaug"], check=False)
+
+
 def fake_colab(sim: Path) -> dict[str, str]:
     """A ``google.colab`` namespace module and an IPython startup file that imports it, as Colab does."""
     pkg = sim / "site" / "google" / "colab"
@@ -100,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--build", type=Path, default=ROOT / "build" / "colab")
     parser.add_argument("--mode", choices=["smoke", "full"], default="smoke")
     args = parser.parse_args(argv)
+    args.build = args.build.resolve()
 
     py = build_env(args.build / "venv", args.python)
     commit = subprocess.run(
@@ -108,17 +114,19 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ, COURSE_MODE=args.mode, **fake_colab(args.build / "sim"))
     env.pop("VIRTUAL_ENV", None)
     (args.build / "run.py").write_text(RUNNER)
+    content = args.build / "sim" / "content"
+    content.mkdir(parents=True, exist_ok=True)
     failures = 0
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         if path.name[:2] not in set(args.only):
             continue
-        # each notebook starts from Colab's stack: drop what an earlier notebook's setup cell installed
-        subprocess.run([str(py), "-m", "pip", "uninstall", "-q", "-y", "course-utils", "imaug"], check=False)
+        reset(py)  # each notebook starts from Colab's stack
         src = args.build / path.name
         localize(path, src, commit.stdout.strip())
         res = subprocess.run(
             [str(py), str(args.build / "run.py"), str(src), str(args.build / ("executed_" + path.name))],
             env=env,
+            cwd=content,  # like Colab's /content: not this checkout, whose course_utils/ would shadow the install
             capture_output=True,
             text=True,
         )
