@@ -99,7 +99,6 @@ def test_notebook_runs_from_its_setup_cell_in_a_fresh_colab(colab_python):
         [sys.executable, str(ROOT / "tools" / "colab_check.py"), "--only", *NOTEBOOKS, "--build", str(BUILD)],
         capture_output=True,
         text=True,
-        env={k: v for k, v in os.environ.items() if k not in ("COURSE_RESULTS_FILE",)},
     )
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     for number in NOTEBOOKS:

@@ -30,13 +30,14 @@ REQUIREMENTS = ROOT / "tools" / "colab-requirements.txt"
 
 RUNNER = textwrap.dedent(
     """
-    import json, subprocess, sys
+    import json, re, subprocess, sys
     import nbformat
     from nbclient import NotebookClient
 
     def freeze():
         out = subprocess.run([sys.executable, "-m", "pip", "freeze"], capture_output=True, text=True).stdout
-        return dict(line.split("==", 1) for line in out.splitlines() if "==" in line)
+        # "name==version", or "name @ git+file://..." for what pip installed from a URL (the course itself)
+        return dict(re.split(r"==| @ ", line, maxsplit=1) for line in out.splitlines() if re.search("==| @ ", line))
 
     path, out_path = sys.argv[1], sys.argv[2]
     nb = nbformat.read(path, as_version=4)
@@ -112,7 +113,12 @@ def main(argv: list[str] | None = None) -> int:
         ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
     )
     env = dict(os.environ, COURSE_MODE=args.mode, **fake_colab(args.build / "sim"))
-    env.pop("VIRTUAL_ENV", None)
+    for name in (
+        "VIRTUAL_ENV",
+        "MPLBACKEND",
+        "COURSE_RESULTS_FILE",
+    ):  # not set in Colab (the tests set MPLBACKEND)
+        env.pop(name, None)
     (args.build / "run.py").write_text(RUNNER)
     content = args.build / "sim" / "content"
     content.mkdir(parents=True, exist_ok=True)
