@@ -131,7 +131,8 @@ def test_macs_need_known_sizes():
 
 
 def test_seconds_per_step_leaves_out_the_first_compiled_step():
-    budget = TimeBudget(1.0, clock="wall", first=0.05)
+    # 3 s: on a busy machine (notebooks running beside the unit tests) compiling the first step alone can take 1 s
+    budget = TimeBudget(3.0, clock="wall", first=0.05)
     _tiny_model().fit(X, X, epochs=10_000, batch_size=32, verbose=0, callbacks=[budget])
     rate = budget.seconds_per_step()
     assert 0 < rate < budget.seconds[-1] / budget.steps[-1]  # the average includes the slow first step
