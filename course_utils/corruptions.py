@@ -18,23 +18,18 @@ from __future__ import annotations
 import imgaug.augmenters as iaa
 import numpy as np
 
+from course_utils._validate import check_unit_range, float_array
+
 
 def _check_images(x, name: str = "x") -> tuple[np.ndarray, tuple[int, ...]]:
     """Validate float images in [0, 1] of shape (N, H, W) or (N, H, W, 1); return them as (N, H, W) and the shape."""
-    x = np.asarray(x)
-    if x.dtype == np.uint8:
-        raise ValueError(f"{name} must be float images in [0, 1], got uint8; divide by 255 first")
-    if not np.issubdtype(x.dtype, np.floating):
-        raise ValueError(f"{name} must be a float array in [0, 1], got dtype {x.dtype}")
+    x = float_array(x, name)
     shape = x.shape
     if x.ndim == 4 and shape[-1] == 1:
         x = x[..., 0]
     if x.ndim != 3:
         raise ValueError(f"{name} must have shape (N, H, W) or (N, H, W, 1), got {shape}")
-    if x.size and (not np.all(np.isfinite(x)) or x.min() < 0 or x.max() > 1):
-        raise ValueError(
-            f"{name} must lie in [0, 1] (finite), got values in [{np.nanmin(x):.4g}, {np.nanmax(x):.4g}]"
-        )
+    check_unit_range(x, name)
     return x, shape
 
 

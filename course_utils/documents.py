@@ -29,6 +29,8 @@ import numpy as np
 from scipy import ndimage, sparse
 from scipy.special import expit
 
+from course_utils._validate import check_unit_range, float_array
+
 __all__ = [
     "clean_pages",
     "pad_to_multiple",
@@ -73,23 +75,13 @@ def _check_number(value, name: str, lo: float, hi: float) -> float:
 
 def _check_page(page, name: str) -> np.ndarray:
     """Validate one page: a 2-D float array with values in [0, 1]."""
-    page = np.asarray(page)
-    if page.dtype == np.uint8:
-        raise ValueError(f"{name} must be a float page in [0, 1], got uint8; divide by 255 first")
-    if not np.issubdtype(page.dtype, np.floating):
-        raise ValueError(f"{name} must be a float page in [0, 1], got dtype {page.dtype}")
+    page = float_array(page, name, "page")
     if page.ndim != 2:
         hint = "; drop the channel axis with page[..., 0]" if page.ndim == 3 and page.shape[-1] == 1 else ""
         raise ValueError(f"{name} must be a 2-D page of shape (H, W), got shape {page.shape}{hint}")
     if page.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {page.shape}")
-    if not np.all(np.isfinite(page)):
-        raise ValueError(f"{name} contains NaN or inf; pages must be finite values in [0, 1]")
-    lo, hi = float(page.min()), float(page.max())
-    if lo < 0 or hi > 1:
-        raise ValueError(
-            f"{name} must lie in [0, 1], got values in [{lo:.4g}, {hi:.4g}]; rescale it (e.g. np.clip or / 255)"
-        )
+    check_unit_range(page, name)
     return page
 
 

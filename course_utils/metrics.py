@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from course_utils import config
+from course_utils._validate import check_unit_range, float_array
 
 #: The figures recorded in this Python process, by name.
 RESULTS: dict[str, float | int | bool | str] = {}
@@ -29,22 +30,14 @@ _NAME = re.compile(r"^[A-Za-z0-9_.\-/ ]{1,80}$")
 
 
 def _as_image_batch(a, name: str) -> np.ndarray:
-    a = np.asarray(a)
-    if a.dtype == np.uint8:
-        raise ValueError(f"{name} must be float images in [0, 1], got uint8; divide by 255 first")
-    if not np.issubdtype(a.dtype, np.floating):
-        raise ValueError(f"{name} must be a float array in [0, 1], got dtype {a.dtype}")
+    a = float_array(a, name)
     if a.ndim == 4 and a.shape[-1] == 1:
         a = a[..., 0]
     if a.ndim == 2:
         a = a[None]
     if a.ndim != 3:
         raise ValueError(f"{name} must have shape (H, W), (N, H, W) or (N, H, W, 1), got {a.shape}")
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} contains NaN or inf")
-    lo, hi = float(a.min()), float(a.max())
-    if lo < -1e-6 or hi > 1 + 1e-6:
-        raise ValueError(f"{name} must lie in [0, 1], got values in [{lo:.4g}, {hi:.4g}]")
+    check_unit_range(a, name, tol=1e-6)
     return a.astype(np.float64, copy=False)
 
 
