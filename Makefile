@@ -19,11 +19,11 @@ install: $(READY)  ## create .venv and install the course with its test tools
 lab: install  ## open JupyterLab on the notebooks (full mode)
 	$(BIN)/jupyter lab notebooks/
 
-test: install  ## unit tests + every notebook top to bottom in smoke mode (offline)
-	COURSE_MODE=smoke COURSE_OFFLINE=1 $(BIN)/python -m pytest tests notebooks $(PYTEST_NOTEBOOKS)
+test: install  ## unit tests + docstring examples + every notebook top to bottom in smoke mode (offline)
+	COURSE_MODE=smoke COURSE_OFFLINE=1 $(BIN)/python -m pytest tests course_utils notebooks --doctest-modules $(PYTEST_NOTEBOOKS)
 
 unit: install  ## unit tests only
-	COURSE_MODE=smoke COURSE_OFFLINE=1 $(BIN)/python -m pytest tests -n 2
+	COURSE_MODE=smoke COURSE_OFFLINE=1 $(BIN)/python -m pytest tests course_utils --doctest-modules -n 2
 
 notebooks: install  ## notebooks only, smoke mode
 	COURSE_MODE=smoke COURSE_OFFLINE=1 $(BIN)/python -m pytest notebooks $(PYTEST_NOTEBOOKS)

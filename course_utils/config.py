@@ -181,8 +181,11 @@ def setup(seed: int = 42, *, banner: bool = True) -> Config:
 
     Examples
     --------
-    >>> import course_utils
-    >>> cfg = course_utils.setup(seed=0, banner=False)  # doctest: +SKIP
+    .. code-block:: python
+
+        import course_utils as cu
+
+        cfg = cu.setup(seed=0)  # first cell of every notebook; prints the banner
     """
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")

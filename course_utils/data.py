@@ -118,9 +118,10 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
 
     Examples
     --------
-    >>> x = read_idx("t10k-images-idx3-ubyte.gz")  # doctest: +SKIP
-    >>> x.shape, x.dtype  # doctest: +SKIP
-    ((10000, 28, 28), dtype('uint8'))
+    .. code-block:: python
+
+        x = read_idx("t10k-images-idx3-ubyte.gz")
+        x.shape, x.dtype  # ((10000, 28, 28), dtype('uint8'))
     """
     path = Path(path)
     if not path.is_file():
@@ -330,7 +331,9 @@ def load_mnist(split: str | None = None, *, smoke: bool | None = None):
 
     Examples
     --------
-    >>> (x_train, y_train), (x_test, y_test) = load_mnist()  # doctest: +SKIP
+    .. code-block:: python
+
+        (x_train, y_train), (x_test, y_test) = load_mnist()
     """
     return _load_idx_dataset("mnist", split, smoke)
 
@@ -342,9 +345,10 @@ def load_fashion_mnist(split: str | None = None, *, smoke: bool | None = None):
 
     Examples
     --------
-    >>> (x_train, y_train), (x_test, y_test) = load_fashion_mnist()  # doctest: +SKIP
-    >>> FASHION_MNIST_CLASSES[y_train[0]]  # doctest: +SKIP
-    'Ankle boot'
+    .. code-block:: python
+
+        (x_train, y_train), (x_test, y_test) = load_fashion_mnist()
+        FASHION_MNIST_CLASSES[y_train[0]]  # 'Ankle boot'
     """
     return _load_idx_dataset("fashion-mnist", split, smoke)
 
@@ -447,9 +451,10 @@ def load_dirty_documents(split: str = "train", path: str | os.PathLike | None = 
 
     Examples
     --------
-    >>> noisy, clean, ids = load_dirty_documents()  # doctest: +SKIP
-    >>> len(noisy), noisy[0].shape  # doctest: +SKIP
-    (144, (258, 540))
+    .. code-block:: python
+
+        noisy, clean, ids = load_dirty_documents()
+        len(noisy), noisy[0].shape  # (144, (258, 540))
     """
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")

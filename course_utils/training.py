@@ -61,10 +61,11 @@ class TimeBudget(keras.callbacks.Callback):
 
     Examples
     --------
-    >>> budget = TimeBudget(60, evaluate=lambda m: float(m.evaluate(x_val, x_val, verbose=0)))  # doctest: +SKIP
-    >>> model.fit(x, x, epochs=1000, callbacks=[budget], verbose=0)  # doctest: +SKIP
-    >>> budget.seconds[-1] >= 60  # doctest: +SKIP
-    True
+    .. code-block:: python
+
+        budget = TimeBudget(60, evaluate=lambda m: float(m.evaluate(x_val, x_val, verbose=0)))
+        model.fit(x, x, epochs=1000, callbacks=[budget], verbose=0)  # stops after 60 s of training
+        budget.seconds[-1] >= 60  # True
     """
 
     def __init__(
