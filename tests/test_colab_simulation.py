@@ -14,7 +14,6 @@ fails on CI (``CI`` set), where the package registries are open.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+
+from tests.helpers import skip_here_fail_on_ci
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
@@ -55,11 +56,8 @@ def _index_reachable() -> bool:
 
 
 def _require(condition: bool, why: str) -> None:
-    if condition:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(why + " (on CI this must work)")
-    pytest.skip(why)
+    if not condition:
+        skip_here_fail_on_ci(why)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import io
-import os
 import shutil
 import subprocess
 import sys
@@ -23,6 +22,8 @@ import nbformat
 import numpy as np
 import pytest
 from bs4 import BeautifulSoup
+
+from tests.helpers import skip_here_fail_on_ci
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
@@ -86,11 +87,7 @@ def _assert_not_blank(png: Path) -> None:
 def chromium() -> str:
     executable = _chromium_executable()
     if executable is None:
-        if os.environ.get("CI", "").lower() not in ("", "0", "false"):
-            pytest.fail(
-                f"CI is set but Chromium is missing (no /usr/bin/chromium, none on PATH): {INSTALL_HINT}"
-            )
-        pytest.skip(f"no chromium: {INSTALL_HINT}")
+        skip_here_fail_on_ci(f"Chromium is missing (no /usr/bin/chromium, none on PATH): {INSTALL_HINT}")
     return executable
 
 
