@@ -104,7 +104,7 @@ def machine_description() -> str:
         ]
         cpu = names[0] if names else cpu
     return (
-        f"{cpu} ({platform.machine()}), {os.cpu_count()} cores, no GPU use; Python {platform.python_version()}, "
+        f"{cpu} ({platform.machine()}), {os.cpu_count()} cores; Python {platform.python_version()}, "
         f"TensorFlow {_version('tensorflow', 'tensorflow-cpu')}, Keras {_version('keras')}"
     )
 
