@@ -25,7 +25,7 @@ def write_idx(
     if cut:
         raw = raw[:-cut]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(gzip.compress(raw) if gz else raw)
+    path.write_bytes(gzip.compress(raw, mtime=0) if gz else raw)  # mtime=0: same array, same bytes
     return path
 
 
