@@ -22,6 +22,9 @@ inside a model's ``compute_loss`` or ``train_step`` as well as outside.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+
 import keras
 import numpy as np
 from keras import ops
@@ -123,6 +126,40 @@ def kl_sparsity(rho: float, rho_hat):
     return ops.sum(terms)
 
 
+@functools.cache
+def keras_divides_activity_penalty_by_batch() -> bool:
+    """Does this Keras divide an activity regularizer's value by the batch size before adding it to the loss?
+
+    Keras 3.14 and later do (keras-team/keras#22021, as Keras 2 did); Keras 3.0 to 3.13 add the value as it is,
+    so the same regularizer is ``batch_size`` times stronger there. Colab shipped Keras 3.13 in 2026, so the
+    course meets both. Found out once, by trying: a layer whose regularizer sums its output is called on a batch
+    of four ones, and the loss it adds is 1 (divided) or 4 (not).
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> keras_divides_activity_penalty_by_batch() == (tuple(map(int, keras.version().split(".")[:2])) >= (3, 14))
+    True
+    """
+    eagerly = contextlib.nullcontext()
+    if keras.backend.backend() == "tensorflow":  # first asked while a training step is being traced
+        import tensorflow as tf
+
+        eagerly = tf.init_scope()
+    with eagerly:
+        probe = keras.layers.Activation("linear", activity_regularizer=ops.sum)
+        probe(np.ones((4, 1), "float32"))
+        added = float(ops.convert_to_numpy(probe.losses[0]))
+    if added not in (1.0, 4.0):  # pragma: no cover - a Keras that does something else again
+        raise RuntimeError(
+            f"unexpected activity-regularizer loss {added} from keras {keras.version()} (1 or 4)"
+        )
+    return added == 1.0
+
+
 def fraction_active(z, threshold: float = 0.0) -> np.ndarray:
     """For each input, the fraction of units whose activation exceeds ``threshold``.
 
@@ -152,8 +189,10 @@ def fraction_active(z, threshold: float = 0.0) -> np.ndarray:
 class L1Activity(keras.regularizers.Regularizer):
     """``weight`` × :func:`l1_activity`, as a Keras activity regularizer.
 
-    Keras divides an activity regularizer's value by the batch size, so this returns ``weight`` times the *sum*
-    of :math:`|z|` over the batch; what is added to the loss is then ``weight * l1_activity(z)``.
+    What is added to the loss is ``weight * l1_activity(z)`` (the batch's *mean* code L1 norm) with every Keras 3.
+    Keras 3.14 and later divide an activity regularizer's value by the batch size, so there this returns
+    ``weight`` times the *sum* of :math:`|z|` over the batch; older Keras 3 adds the value as it is, so there it
+    returns the mean (see :func:`keras_divides_activity_penalty_by_batch`).
 
     Examples
     --------
@@ -167,7 +206,9 @@ class L1Activity(keras.regularizers.Regularizer):
 
     def __call__(self, z):
         z = _check_codes(z)
-        return self.weight * ops.sum(ops.abs(z))
+        if keras_divides_activity_penalty_by_batch():
+            return self.weight * ops.sum(ops.abs(z))
+        return self.weight * l1_activity(z)
 
     def get_config(self) -> dict:
         return {"weight": self.weight}
@@ -177,9 +218,10 @@ class L1Activity(keras.regularizers.Regularizer):
 class KLSparsity(keras.regularizers.Regularizer):
     """``weight`` × :func:`kl_sparsity` of a batch's mean activations, as a Keras activity regularizer.
 
-    For sigmoid units. Keras divides an activity regularizer's value by the batch size, and the KL term is a
-    property of the whole batch (not a sum over examples), so this returns it multiplied by the batch size; what
-    is added to the loss is ``weight * kl_sparsity(rho, mean_activation(z))``.
+    For sigmoid units. What is added to the loss is ``weight * kl_sparsity(rho, mean_activation(z))`` with every
+    Keras 3. The KL term is a property of the whole batch (not a sum over examples), so where Keras divides an
+    activity regularizer's value by the batch size (3.14 and later) this returns it multiplied by the batch size;
+    older Keras 3 adds the value as it is (see :func:`keras_divides_activity_penalty_by_batch`).
 
     Examples
     --------
@@ -195,8 +237,10 @@ class KLSparsity(keras.regularizers.Regularizer):
 
     def __call__(self, z):
         z = _check_codes(z)
-        batch = ops.cast(ops.shape(z)[0], z.dtype)
-        return self.weight * batch * kl_sparsity(self.rho, mean_activation(z))
+        penalty = self.weight * kl_sparsity(self.rho, mean_activation(z))
+        if keras_divides_activity_penalty_by_batch():
+            return ops.cast(ops.shape(z)[0], penalty.dtype) * penalty
+        return penalty
 
     def get_config(self) -> dict:
         return {"weight": self.weight, "rho": self.rho}

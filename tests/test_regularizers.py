@@ -103,6 +103,26 @@ def test_activity_regularizers_add_weight_times_penalty_whatever_the_batch(batch
         assert float(layer.losses[0]) == pytest.approx(0.01 * float(penalty(z)), rel=1e-5)
 
 
+@pytest.mark.parametrize("divides", [True, False])
+def test_regularizers_return_what_makes_the_added_loss_weight_times_penalty_in_either_keras(
+    monkeypatch, divides
+):
+    # Keras >= 3.14 divides an activity regularizer's value by the batch size; 3.0-3.13 (Colab's in 2026) do not
+    monkeypatch.setattr(reg, "keras_divides_activity_penalty_by_batch", lambda: divides)
+    z = np.random.default_rng(5).random((16, 5)).astype("float32")
+    scale = 16 if divides else 1
+    l1 = 0.01 * float(reg.l1_activity(z))
+    kl = 0.01 * float(reg.kl_sparsity(0.05, reg.mean_activation(z)))
+    assert float(reg.L1Activity(0.01)(z)) == pytest.approx(scale * l1, rel=1e-5)
+    assert float(reg.KLSparsity(0.01, rho=0.05)(z)) == pytest.approx(scale * kl, rel=1e-5)
+
+
+def test_the_probe_agrees_with_the_keras_release_that_started_dividing():
+    reg.keras_divides_activity_penalty_by_batch.cache_clear()
+    major_minor = tuple(int(p) for p in keras.version().split(".")[:2])
+    assert reg.keras_divides_activity_penalty_by_batch() is (major_minor >= (3, 14))
+
+
 def test_regularizers_round_trip_through_their_config_and_keras_serialization():
     for r in (reg.L1Activity(3e-4), reg.KLSparsity(2e-3, rho=0.1)):
         again = keras.regularizers.deserialize(keras.regularizers.serialize(r))
