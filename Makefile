@@ -47,8 +47,8 @@ stamp: install  ## re-stamp Colab badges and setup cells from pyproject's reposi
 benchmark: install  ## time the helpers on this machine -> build/benchmarks.md
 	$(BIN)/python tools/benchmark.py
 
-colab-check: install  ## run notebooks in a simulated fresh Colab (Python 3.13, TF 2.20 ...); needs PyPI access
-	$(BIN)/python tools/colab_check.py --only $(or $(ONLY),00)
+colab-check: install  ## run notebooks (ONLY="00 05", MODE=full) in a simulated fresh Colab (Python 3.13, TF 2.20 ...); needs PyPI
+	$(BIN)/python tools/colab_check.py --only $(or $(ONLY),00)$(if $(MODE), --mode $(MODE))
 
 lint: install
 	$(BIN)/ruff check course_utils tests tools notebooks
