@@ -4,7 +4,8 @@ A new virtual environment gets Python 3.13 and only what Colab preinstalls, at C
 (``tools/colab-requirements.txt``: TensorFlow 2.20, Keras 3.13, NumPy 2.1, OpenCV 5, ipywidgets 7 …); then
 notebooks 00 (the tour, with imgaug's salt-and-pepper), 05 (activity regularizers, which Keras 3.13 scales
 differently from 3.14 and later) and 08 (the VAE: a custom ``train_step`` and the ipywidgets latent explorer) run
-in it, each from its own Colab setup cell, which installs the committed ``course_utils`` and ``imaug`` with ``--no-deps``. The test fails if a notebook raises or if the setup cell changed any preinstalled package.
+in it, each from its own Colab setup cell, which installs the committed ``course_utils`` and ``imaug`` with
+``--no-deps``. The test fails if a notebook raises or if the setup cell changed any preinstalled package.
 
 This is the one test that uses the network: pip fills the simulated runtime from the package index (the course's
 data still comes from the offline copy). The environment is kept in ``build/colab/venv`` and reused while

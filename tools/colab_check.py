@@ -5,8 +5,8 @@ TensorFlow 2.20, Keras 3.13, NumPy 2.1, OpenCV 5 …) in a fresh virtual environ
 kernel start (as in Colab), so each notebook's setup cell really runs its ``%pip install --no-deps`` line. What is
 not: GitHub itself; the setup cell's ``git+https://github.com/OWNER/REPO@main`` is pointed at this checkout's
 committed HEAD (``git+file://…``), so only committed work is tested. The simulated runtime and ``imaug`` come
-from the package index, so this check needs it; ``tests/test_colab_simulation.py`` runs notebook 00 this way
-within ``make test``.
+from the package index, so this check needs it; ``tests/test_colab_simulation.py`` runs a few notebooks
+(its ``NOTEBOOKS``) this way within ``make test``.
 
 The check fails if a notebook raises, or if the setup cell changed any preinstalled package's version::
 
