@@ -117,12 +117,6 @@ def test_regularizers_return_what_makes_the_added_loss_weight_times_penalty_in_e
     assert float(reg.KLSparsity(0.01, rho=0.05)(z)) == pytest.approx(scale * kl, rel=1e-5)
 
 
-def test_the_probe_agrees_with_the_keras_release_that_started_dividing():
-    reg.keras_divides_activity_penalty_by_batch.cache_clear()
-    major_minor = tuple(int(p) for p in keras.version().split(".")[:2])
-    assert reg.keras_divides_activity_penalty_by_batch() is (major_minor >= (3, 14))
-
-
 def test_regularizers_round_trip_through_their_config_and_keras_serialization():
     for r in (reg.L1Activity(3e-4), reg.KLSparsity(2e-3, rho=0.1)):
         again = keras.regularizers.deserialize(keras.regularizers.serialize(r))
