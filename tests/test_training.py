@@ -21,6 +21,14 @@ def _tiny_model() -> keras.Model:
 
 
 X = np.random.default_rng(0).random((256, 8)).astype(np.float32)
+STEPS = 160  # 20 epochs of 256 / 32 = 8 steps
+
+
+def _fit_fixed_steps(budget: TimeBudget) -> TimeBudget:
+    """Train for exactly STEPS steps under ``budget`` (one with no budget only logs): the start, the first step
+    and the end are then always logged, however slowly a busy machine compiles the first step."""
+    _tiny_model().fit(X, X, epochs=STEPS // 8, batch_size=32, verbose=0, callbacks=[budget])
+    return budget
 
 
 @pytest.mark.parametrize("clock", ["cpu", "wall"])
@@ -40,12 +48,10 @@ def test_metric_is_logged_at_increasing_moments_and_at_the_end():
         calls.append(1)
         return float(model.evaluate(X, X, verbose=0))
 
-    # no budget and a fixed number of steps: at least the start, the first step and the end are logged however
-    # slowly this machine compiles (a wall-clock budget of 0.5 s could be spent by the first step alone)
-    budget = TimeBudget(None, evaluate, clock="wall", first=1e-6, growth=1.5)
-    _tiny_model().fit(X, X, epochs=20, batch_size=32, verbose=0, callbacks=[budget])
+    # a fixed number of steps: a wall-clock budget of 0.5 s could be spent by the first compiled step alone
+    budget = _fit_fixed_steps(TimeBudget(None, evaluate, clock="wall", first=1e-6, growth=1.5))
     assert len(budget.values) == len(calls) == len(budget.seconds) == len(budget.steps) >= 3
-    assert budget.steps[:2] == [0, 1] and budget.steps[-1] == 20 * 8
+    assert budget.steps[:2] == [0, 1] and budget.steps[-1] == STEPS
     assert np.all(np.diff(budget.seconds) > 0) and np.all(np.diff(budget.steps) > 0)
     assert budget.values[-1] < budget.values[0]  # it learned something
 
@@ -55,9 +61,8 @@ def test_evaluation_time_is_not_charged_to_the_budget():
         time.sleep(0.2)
         return 0.0
 
-    budget = TimeBudget(None, slow, clock="wall", first=1e-6, growth=1.3)
     start = time.perf_counter()
-    _tiny_model().fit(X, X, epochs=20, batch_size=32, verbose=0, callbacks=[budget])
+    budget = _fit_fixed_steps(TimeBudget(None, slow, clock="wall", first=1e-6, growth=1.3))
     total = time.perf_counter() - start
     assert len(budget.values) >= 3
     assert total > budget.seconds[-1] + 0.2 * len(budget.values)  # the sleeps happened, off the clock
@@ -134,11 +139,9 @@ def test_macs_need_known_sizes():
 
 
 def test_seconds_per_step_leaves_out_the_first_compiled_step():
-    # no budget and a fixed number of steps, so the rate is measurable however long compiling the first step takes
-    # on a busy machine (a budget of seconds can be spent by the first step alone, leaving nothing to measure)
-    budget = TimeBudget(None, clock="wall", first=1e-6)
-    _tiny_model().fit(X, X, epochs=20, batch_size=32, verbose=0, callbacks=[budget])
-    assert budget.steps[1] == 1 and budget.steps[-1] == 160  # logged right after the compiled first step
+    # a fixed number of steps: a budget of seconds can be spent by the first step alone, leaving nothing to measure
+    budget = _fit_fixed_steps(TimeBudget(None, clock="wall", first=1e-6))
+    assert budget.steps[1] == 1 and budget.steps[-1] == STEPS  # logged right after the compiled first step
     rate = budget.seconds_per_step()
     assert 0 < rate < budget.seconds[-1] / budget.steps[-1]  # the average includes the slow first step
     with pytest.raises(ValueError, match="CPU time was not logged"):
