@@ -9,7 +9,7 @@ One module per concern, so that a helper's home can be guessed from its name:
 ``metrics``      MSE, PSNR, SSIM, probe accuracy of codes, and :func:`metrics.record` for key figures
 ``latent``       straight-line paths, empty regions ("gaps") and distances in a latent space
 ``documents``    synthetic dirty pages, patches and page-level scores (notebook 04)
-``training``     a time budget for ``fit`` that logs a metric against CPU seconds (fair model comparisons)
+``training``     train by steps, measure by time: a log of a metric against steps and their measured cost
 ``regularizers`` sparsity and contraction penalties (notebooks 05-06)
 ``widgets``      interactive explorers (latent sliders, noise level) with a static figure as fallback
 ``checks``       the exercises' self-checks: your answer against a reference, with a hint (never the solution)

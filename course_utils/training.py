@@ -1,15 +1,26 @@
-"""Training under a time budget: a Keras callback that stops after so many CPU seconds and logs a metric.
+"""Train by work, measure by time: a Keras callback that logs a metric against training steps and their cost.
 
-Comparing two models fairly means giving them the same resources, not the same number of epochs: a model whose
-epoch is five times cheaper may run five times as many. :class:`TimeBudget` stops training once a budget of
-seconds is spent and, along the way, evaluates a metric you choose (PSNR on validation images, RMSE on held-out
-pages ...) at geometrically spaced moments, so that a curve "metric against seconds" can be drawn for each model.
-The time spent evaluating is *not* charged to the model.
+A training run in this course is defined by its *work* — a number of epochs or steps, deterministic given the
+seed — never by a clock: a model stopped after so many seconds learns more on a fast, idle machine than on a busy
+one, and every figure after it would move with the machine. What a run *costs* is measured beside it.
+:class:`TrainingLog` evaluates a metric you choose (PSNR on validation images, RMSE on held-out pages ...) at fixed
+step counts, so the curve "metric against steps" is the same on every machine, and records the seconds each step
+took on this one, so the same curve can be drawn against measured cost. The time spent evaluating is *not*
+charged to training.
 
-The clock is CPU time by default (:func:`time.process_time`: the seconds all threads of this process spent
-computing), which is less sensitive than wall time to whatever else the machine is doing; wall time is also logged.
+Which clock measures cost:
 
-:func:`time_to_reach` reads such a curve: how many seconds until the metric first reached a target.
+``"cpu"``
+    :func:`time.process_time`, the seconds all threads of this process spent computing: on a CPU it follows the
+    work done and is less sensitive than wall time to whatever else the machine runs.
+``"wall"``
+    :func:`time.perf_counter`. The right clock when a GPU does the work (the process's CPU time then measures
+    almost nothing of it); the log waits for the device before reading it.
+``"auto"`` (default)
+    ``"wall"`` when TensorFlow sees a GPU, ``"cpu"`` otherwise. :attr:`TrainingLog.clock` says which was used.
+
+:func:`log_steps` spaces evaluation moments geometrically (a learning curve changes fastest early on);
+:func:`first_reached` reads a curve (the first logged x at which the metric reached a target);
 :func:`macs_per_example` counts a model's multiply-accumulates per input, the cost that CPU time follows.
 """
 
@@ -17,7 +28,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import keras
 import numpy as np
@@ -25,77 +36,116 @@ import numpy as np
 CLOCKS = ("cpu", "wall")
 
 
+def default_clock() -> str:
+    """The clock that measures training cost on this machine: ``"wall"`` with a GPU, ``"cpu"`` without.
+
+    Examples
+    --------
+    >>> default_clock() in ("cpu", "wall")
+    True
+    """
+    try:
+        import tensorflow as tf
+
+        return "wall" if tf.config.list_physical_devices("GPU") else "cpu"
+    except Exception:  # no TensorFlow device query possible: measure process time
+        return "cpu"
+
+
 def _clock(kind: str) -> Callable[[], float]:
     return time.process_time if kind == "cpu" else time.perf_counter
 
 
-class TimeBudget(keras.callbacks.Callback):
-    """Stop ``fit`` after ``budget`` seconds of training and log ``evaluate(model)`` against the seconds spent.
+def log_steps(total: int, n: int = 24) -> list[int]:
+    """About ``n`` step counts from 0 to ``total``, spaced geometrically (dense early, sparse late).
 
     Parameters
     ----------
-    budget : float or None
-        Seconds of training (on ``clock``) after which training stops, at the end of the current batch; ``None``
-        only logs (training then ends when ``fit``'s epochs are done).
+    total : int
+        Number of training steps of the run (``epochs * steps_per_epoch``), at least 1.
+    n : int, default 24
+        How many moments to aim for (at least 2); duplicates after rounding are dropped, so fewer may come back.
+
+    Returns
+    -------
+    list of int
+        Strictly increasing, starting at 0 and ending at ``total``.
+
+    Examples
+    --------
+    >>> log_steps(100, n=6)
+    [0, 1, 3, 10, 32, 100]
+    >>> log_steps(3, n=10)
+    [0, 1, 2, 3]
+    """
+    if isinstance(total, bool) or not isinstance(total, (int, np.integer)) or total < 1:
+        raise ValueError(f"total must be a positive number of steps, got {total!r}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
+        raise ValueError(f"n must be an int >= 2, got {n!r}")
+    inner = np.geomspace(1, int(total), num=int(n) - 1)
+    return [0, *sorted({int(round(s)) for s in inner} | {int(total)})]
+
+
+class TrainingLog(keras.callbacks.Callback):
+    """Log ``evaluate(model)`` at fixed step counts and the training seconds spent by then; never stops ``fit``.
+
+    Parameters
+    ----------
     evaluate : callable, optional
-        ``evaluate(model) -> float``, e.g. the PSNR of the model on validation images. Called once before the first
-        step, then at geometrically spaced moments (``first``, ``first * growth``, ...) and once at the end. Its own
-        run time is not charged to the budget.
-    clock : {"cpu", "wall"}, default "cpu"
-        CPU seconds of this process (all threads) or wall-clock seconds.
-    first : float, default 1.0
-        Seconds of training before the second evaluation.
-    growth : float, default 1.25
-        Ratio between successive evaluation moments (> 1).
+        ``evaluate(model) -> float``, e.g. the PSNR of the model on validation images. Called before the first
+        step (step 0), after every step listed in ``at`` and once at the end. Its own run time is not charged.
+        Without it only times are logged (``values`` holds NaN).
+    at : iterable of int, optional
+        Step counts after which to evaluate (see :func:`log_steps`). Default: only at the start and the end.
+    clock : {"auto", "cpu", "wall"}, default "auto"
+        The clock of :attr:`seconds` (see the module's docstring); wall time is always logged as well.
 
     Attributes
     ----------
-    seconds, values : list of float
-        The evaluation log: training seconds spent (evaluations excluded) and the metric at that moment.
-    wall : list of float
-        Wall-clock seconds (evaluations excluded) at the same moments.
+    clock : {"cpu", "wall"}
+        The clock actually used.
     steps : list of int
-        Training steps (batches) done at the same moments.
-    epoch_seconds, epoch_wall : list of float
-        Training seconds (CPU or wall, evaluations excluded) spent in each *completed* epoch.
+        Training steps (batches) done at each logged moment.
+    values : list of float
+        The metric at those moments.
+    seconds : list of float
+        Training seconds on :attr:`clock` spent by then (evaluations excluded).
+    wall : list of float
+        Wall-clock training seconds by then (evaluations excluded).
+    epoch_seconds : list of float
+        Training seconds on :attr:`clock` spent in each epoch.
 
     Examples
     --------
     .. code-block:: python
 
-        budget = TimeBudget(60, evaluate=lambda m: float(m.evaluate(x_val, x_val, verbose=0)))
-        model.fit(x, x, epochs=1000, callbacks=[budget], verbose=0)  # stops after 60 s of training
-        budget.seconds[-1] >= 60  # True
+        log = TrainingLog(lambda m: float(m.evaluate(x_val, x_val, verbose=0)), at=log_steps(10 * steps_per_epoch))
+        model.fit(x, x, epochs=10, callbacks=[log], verbose=0)  # ten epochs, however long they take
+        log.steps[-1] == 10 * steps_per_epoch  # True
+        log.seconds_per_step()  # what one step cost on this machine
     """
 
     def __init__(
         self,
-        budget: float | None,
         evaluate: Callable[[keras.Model], float] | None = None,
         *,
-        clock: str = "cpu",
-        first: float = 1.0,
-        growth: float = 1.25,
+        at: Iterable[int] | None = None,
+        clock: str = "auto",
     ) -> None:
         super().__init__()
-        if budget is not None and (
-            isinstance(budget, bool) or not isinstance(budget, (int, float)) or not budget > 0
-        ):
-            raise ValueError(f"budget must be a positive number of seconds or None, got {budget!r}")
-        if clock not in CLOCKS:
-            raise ValueError(f"clock must be one of {CLOCKS}, got {clock!r}")
         if evaluate is not None and not callable(evaluate):
             raise ValueError(f"evaluate must be a callable model -> float, got {type(evaluate).__name__}")
-        if not (isinstance(first, (int, float)) and first > 0):
-            raise ValueError(f"first must be a positive number of seconds, got {first!r}")
-        if not (isinstance(growth, (int, float)) and growth > 1):
-            raise ValueError(f"growth must be a number > 1, got {growth!r}")
-        self.budget = math.inf if budget is None else float(budget)
+        if clock not in ("auto", *CLOCKS):
+            raise ValueError(f"clock must be 'auto', 'cpu' or 'wall', got {clock!r}")
+        schedule = set()
+        for s in at or ():
+            if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0:
+                raise ValueError(f"at must hold non-negative step counts, got {s!r}")
+            schedule.add(int(s))
+        self.at = frozenset(schedule)
         self.evaluate = evaluate
-        self.clock = clock
-        self.first = float(first)
-        self.growth = float(growth)
-        self._now = _clock(clock)
+        self.clock = default_clock() if clock == "auto" else clock
+        self._now = _clock(self.clock)
         self._reset()
 
     def _reset(self) -> None:
@@ -104,44 +154,24 @@ class TimeBudget(keras.callbacks.Callback):
         self.wall: list[float] = []
         self.steps: list[int] = []
         self.epoch_seconds: list[float] = []
-        self.epoch_wall: list[float] = []
         self._step = 0
-        self._excluded = 0.0  # seconds spent evaluating, on the budget's clock
+        self._excluded = 0.0  # seconds spent evaluating, on the log's clock
         self._excluded_wall = 0.0
-        self._next = 0.0
 
-    # training seconds so far, evaluations excluded
+    def _sync(self) -> None:
+        """Wait for the device: reading one weight back forces every queued step to finish (matters on a GPU)."""
+        if self.clock == "wall" and self.model is not None and self.model.weights:
+            keras.ops.convert_to_numpy(self.model.weights[-1])
+
     def spent(self) -> float:
-        """Training seconds spent so far on the budget's clock (evaluations excluded)."""
+        """Training seconds spent so far on :attr:`clock` (evaluations excluded)."""
         return self._now() - self._t0 - self._excluded
-
-    def seconds_per_step(self, clock: str | None = None) -> float:
-        """Steady-state cost of one training step, in seconds on ``clock`` (default: the budget's clock).
-
-        Measured between the first evaluation after training started and the last one, so that the one-off cost of
-        the first step (tracing and compiling the training function) is left out.
-
-        Raises
-        ------
-        ValueError
-            If fewer than two evaluations with steps between them were logged (a budget too small to measure).
-        """
-        clock = self.clock if clock is None else clock
-        if clock not in CLOCKS:
-            raise ValueError(f"clock must be one of {CLOCKS}, got {clock!r}")
-        times = self.seconds if clock == self.clock else self.wall
-        if clock == "cpu" and self.clock == "wall":
-            raise ValueError("CPU time was not logged: this budget runs on the wall clock")
-        later = [i for i, s in enumerate(self.steps) if s > 0]
-        if len(later) < 2 or self.steps[later[-1]] == self.steps[later[0]]:
-            raise ValueError("not enough logged steps to measure a rate: give training a larger budget")
-        first, last = later[0], later[-1]
-        return (times[last] - times[first]) / (self.steps[last] - self.steps[first])
 
     def _spent_wall(self) -> float:
         return time.perf_counter() - self._w0 - self._excluded_wall
 
     def _log(self) -> None:
+        self._sync()
         spent, wall = self.spent(), self._spent_wall()
         if self.evaluate is not None:
             t, w = self._now(), time.perf_counter()
@@ -156,66 +186,94 @@ class TimeBudget(keras.callbacks.Callback):
         self.values.append(value)
         self.wall.append(wall)
         self.steps.append(self._step)
-        self._next = self.first if spent < self.first else spent * self.growth
 
     def on_train_begin(self, logs=None) -> None:
         self._reset()
         self._t0, self._w0 = self._now(), time.perf_counter()
-        self._epoch_start, self._epoch_start_wall = 0.0, 0.0
+        self._epoch_start = 0.0
         self._log()
 
     def on_epoch_begin(self, epoch, logs=None) -> None:
-        self._epoch_start, self._epoch_start_wall = self.spent(), self._spent_wall()
+        self._epoch_start = self.spent()
 
     def on_train_batch_end(self, batch, logs=None) -> None:
         self._step += 1
-        spent = self.spent()
-        if spent >= self.budget:
-            self.model.stop_training = True
-        elif spent >= self._next:
+        if self._step in self.at:
             self._log()
 
     def on_epoch_end(self, epoch, logs=None) -> None:
-        if not self.model.stop_training:  # an epoch cut short by the budget is not a full epoch
-            self.epoch_seconds.append(self.spent() - self._epoch_start)
-            self.epoch_wall.append(self._spent_wall() - self._epoch_start_wall)
+        self._sync()
+        self.epoch_seconds.append(self.spent() - self._epoch_start)
 
     def on_train_end(self, logs=None) -> None:
         if not self.steps or self.steps[-1] != self._step:
             self._log()
 
+    def seconds_per_step(self, clock: str | None = None) -> float:
+        """Steady-state cost of one training step, in seconds on ``clock`` (default: :attr:`clock`).
 
-def time_to_reach(
-    seconds: Sequence[float], values: Sequence[float], target: float, *, higher_is_better: bool = True
+        Measured from the first logged moment after training started to the last one, so that the one-off cost of
+        the first step (tracing and compiling the training function) is left out.
+
+        Raises
+        ------
+        ValueError
+            If fewer than two moments with steps between them were logged after the first step (log more
+            moments with ``at``), or if CPU time is asked of a log kept on the wall clock.
+        """
+        clock = self.clock if clock is None else clock
+        if clock not in CLOCKS:
+            raise ValueError(f"clock must be one of {CLOCKS}, got {clock!r}")
+        if clock == "cpu" and self.clock == "wall":
+            raise ValueError("CPU time was not logged: this log runs on the wall clock")
+        times = self.seconds if clock == self.clock else self.wall
+        later = [i for i, s in enumerate(self.steps) if s > 0]
+        if len(later) < 2 or self.steps[later[-1]] == self.steps[later[0]]:
+            raise ValueError(
+                "not enough logged moments to measure a rate: log at least two step counts after the first "
+                "(at=log_steps(total_steps))"
+            )
+        first, last = later[0], later[-1]
+        return (times[last] - times[first]) / (self.steps[last] - self.steps[first])
+
+    def cost(self, clock: str | None = None) -> np.ndarray:
+        """Measured cost of reaching each logged moment: ``steps × seconds_per_step`` (compile time left out).
+
+        A smooth time axis for plotting the learning curve against what training costs on this machine: the
+        steps are the run's (the same everywhere), the rate is this machine's.
+        """
+        return np.asarray(self.steps, dtype=np.float64) * self.seconds_per_step(clock)
+
+
+def first_reached(
+    x: Sequence[float], values: Sequence[float], target: float, *, higher_is_better: bool = True
 ) -> float:
-    """Seconds until a logged metric first reached ``target`` (``inf`` if it never did).
+    """The first logged ``x`` (steps, seconds ...) at which a metric reached ``target`` (``inf`` if it never did).
 
-    The answer is the first logged moment at which the target was met, so it errs on the slow side by at most one
-    evaluation interval.
+    The answer errs on the late side by at most one logging interval.
 
     Parameters
     ----------
-    seconds, values : sequence of float
-        A log such as :attr:`TimeBudget.seconds` and :attr:`TimeBudget.values` (same length, seconds increasing).
+    x, values : sequence of float
+        A log such as :attr:`TrainingLog.steps` and :attr:`TrainingLog.values` (same length, ``x``
+        non-decreasing).
     target : float
     higher_is_better : bool, default True
         ``True`` for PSNR or accuracy (reach = at least ``target``); ``False`` for errors (at most ``target``).
 
     Examples
     --------
-    >>> time_to_reach([0, 10, 20], [5.0, 18.0, 21.0], 20.0)
+    >>> first_reached([0, 10, 20], [5.0, 18.0, 21.0], 20.0)
     20.0
-    >>> time_to_reach([0, 10], [0.3, 0.2], 0.1, higher_is_better=False)
+    >>> first_reached([0, 10], [0.3, 0.2], 0.1, higher_is_better=False)
     inf
     """
-    s = np.asarray(seconds, dtype=np.float64)
+    s = np.asarray(x, dtype=np.float64)
     v = np.asarray(values, dtype=np.float64)
     if s.ndim != 1 or s.shape != v.shape or len(s) == 0:
-        raise ValueError(
-            f"seconds and values must be 1-D of the same non-zero length, got {s.shape} and {v.shape}"
-        )
+        raise ValueError(f"x and values must be 1-D of the same non-zero length, got {s.shape} and {v.shape}")
     if np.any(np.diff(s) < 0):
-        raise ValueError("seconds must be non-decreasing")
+        raise ValueError("x must be non-decreasing")
     if not math.isfinite(float(target)):
         raise ValueError(f"target must be a finite number, got {target!r}")
     reached = v >= target if higher_is_better else v <= target

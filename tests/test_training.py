@@ -1,4 +1,5 @@
-"""course_utils.training: the time budget stops training, logs a metric, and does not charge evaluations."""
+"""course_utils.training: the log evaluates at fixed step counts, never stops training, and does not charge
+evaluations to the measured cost."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import keras
 import numpy as np
 import pytest
 
-from course_utils.training import TimeBudget, time_to_reach
+from course_utils import training
+from course_utils.training import TrainingLog, first_reached, log_steps
 
 
 def _tiny_model() -> keras.Model:
@@ -24,94 +26,114 @@ X = np.random.default_rng(0).random((256, 8)).astype(np.float32)
 STEPS = 160  # 20 epochs of 256 / 32 = 8 steps
 
 
-def _fit_fixed_steps(budget: TimeBudget) -> TimeBudget:
-    """Train for exactly STEPS steps under ``budget`` (one with no budget only logs): the start, the first step
-    and the end are then always logged, however slowly a busy machine compiles the first step."""
-    _tiny_model().fit(X, X, epochs=STEPS // 8, batch_size=32, verbose=0, callbacks=[budget])
-    return budget
+def _fit(log: TrainingLog, epochs: int = STEPS // 8) -> TrainingLog:
+    _tiny_model().fit(X, X, epochs=epochs, batch_size=32, verbose=0, callbacks=[log])
+    return log
 
 
-@pytest.mark.parametrize("clock", ["cpu", "wall"])
-def test_budget_stops_training_soon_after_it_is_spent(clock):
-    budget = TimeBudget(0.3, clock=clock)
-    start = time.perf_counter()
-    _tiny_model().fit(X, X, epochs=10_000, batch_size=32, verbose=0, callbacks=[budget])
-    assert 0.3 <= budget.seconds[-1] < 5
-    assert time.perf_counter() - start < 20
-    assert budget.steps[-1] > 0
+def _mse(model) -> float:
+    return float(model.evaluate(X, X, verbose=0))
 
 
-def test_metric_is_logged_at_increasing_moments_and_at_the_end():
+def test_training_runs_all_its_epochs_whatever_the_clock_says():
+    log = _fit(TrainingLog(clock="wall"))
+    assert log.steps == [0, STEPS] and len(log.epoch_seconds) == STEPS // 8 and min(log.epoch_seconds) > 0
+
+
+def test_metric_is_logged_exactly_at_the_asked_steps_and_at_the_end():
     calls = []
 
     def evaluate(model):
         calls.append(1)
-        return float(model.evaluate(X, X, verbose=0))
+        return _mse(model)
 
-    # a fixed number of steps: a wall-clock budget of 0.5 s could be spent by the first compiled step alone
-    budget = _fit_fixed_steps(TimeBudget(None, evaluate, clock="wall", first=1e-6, growth=1.5))
-    assert len(budget.values) == len(calls) == len(budget.seconds) == len(budget.steps) >= 3
-    assert budget.steps[:2] == [0, 1] and budget.steps[-1] == STEPS
-    assert np.all(np.diff(budget.seconds) > 0) and np.all(np.diff(budget.steps) > 0)
-    assert budget.values[-1] < budget.values[0]  # it learned something
+    log = _fit(TrainingLog(evaluate, at=[1, 5, 40, 100]))
+    assert log.steps == [0, 1, 5, 40, 100, STEPS] and len(calls) == len(log.values) == 6
+    assert np.all(np.diff(log.seconds) > 0) and np.all(np.diff(log.wall) > 0)
+    assert log.values[-1] < log.values[0]  # it learned something
 
 
-def test_evaluation_time_is_not_charged_to_the_budget():
+def test_the_logged_curve_is_the_same_on_a_busy_machine():
+    """Same seed, same steps: the values do not depend on how fast the steps ran."""
+    quiet = _fit(TrainingLog(_mse, at=log_steps(STEPS, n=8)))
+
+    def slow_then(model):
+        time.sleep(0.05)  # an evaluation that makes the run slower changes nothing it logs
+        return _mse(model)
+
+    busy = _fit(TrainingLog(slow_then, at=log_steps(STEPS, n=8)))
+    assert busy.steps == quiet.steps
+    np.testing.assert_allclose(busy.values, quiet.values, rtol=1e-5)
+
+
+def test_evaluation_time_is_not_charged_to_training():
     def slow(model):
         time.sleep(0.2)
         return 0.0
 
     start = time.perf_counter()
-    budget = _fit_fixed_steps(TimeBudget(None, slow, clock="wall", first=1e-6, growth=1.3))
+    log = _fit(TrainingLog(slow, at=[1, 2, 3], clock="wall"))
     total = time.perf_counter() - start
-    assert len(budget.values) >= 3
-    assert total > budget.seconds[-1] + 0.2 * len(budget.values)  # the sleeps happened, off the clock
-
-
-def test_full_epochs_are_timed_and_a_cut_epoch_is_not():
-    budget = TimeBudget(None, clock="wall")  # no budget: only logs
-    _tiny_model().fit(X, X, epochs=3, batch_size=32, verbose=0, callbacks=[budget])
-    assert len(budget.epoch_seconds) == len(budget.epoch_wall) == 3 and min(budget.epoch_seconds) > 0
-    cut = TimeBudget(0.2, clock="wall")
-    _tiny_model().fit(X, X, epochs=10_000, batch_size=32, verbose=0, callbacks=[cut])
-    assert len(cut.epoch_seconds) == cut.steps[-1] // 8  # 256 / 32 = 8 steps per full epoch
+    assert len(log.values) == 5
+    assert total > log.wall[-1] + 0.2 * len(log.values)  # the sleeps happened, off the clock
 
 
 def test_non_finite_metric_is_an_error():
-    budget = TimeBudget(1.0, lambda m: float("nan"))
     with pytest.raises(ValueError, match="finite"):
-        _tiny_model().fit(X, X, epochs=1, verbose=0, callbacks=[budget])
+        _fit(TrainingLog(lambda m: float("nan")), epochs=1)
 
 
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"budget": 0}, "budget"),
-        ({"budget": True}, "budget"),
-        ({"budget": 1, "clock": "gpu"}, "clock"),
-        ({"budget": 1, "evaluate": 3}, "evaluate"),
-        ({"budget": 1, "growth": 1.0}, "growth"),
-        ({"budget": 1, "first": -1}, "first"),
+        ({"clock": "gpu"}, "clock"),
+        ({"evaluate": 3}, "evaluate"),
+        ({"at": [1, -2]}, "non-negative"),
+        ({"at": [1.5]}, "non-negative"),
     ],
 )
 def test_bad_arguments_are_rejected(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        TimeBudget(**kwargs)
+        TrainingLog(**kwargs)
 
 
-def test_time_to_reach_takes_the_first_logged_moment():
-    assert time_to_reach([0, 1, 2, 3], [10, 19, 21, 20], 20) == 2
-    assert time_to_reach([0, 1, 2], [0.5, 0.3, 0.1], 0.3, higher_is_better=False) == 1
-    assert math.isinf(time_to_reach([0, 1], [1, 2], 5))
+def test_auto_clock_is_wall_time_when_a_gpu_does_the_work(monkeypatch):
+    import tensorflow as tf
+
+    monkeypatch.setattr(
+        tf.config, "list_physical_devices", lambda kind=None: ["GPU:0"] if kind == "GPU" else []
+    )
+    assert training.default_clock() == "wall" and TrainingLog().clock == "wall"
+    monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: [])
+    assert training.default_clock() == "cpu" and TrainingLog().clock == "cpu"
+
+
+def test_log_steps_are_increasing_from_zero_to_total():
+    for total in (1, 2, 7, 100, 12345):
+        steps = log_steps(total, n=20)
+        assert steps[0] == 0 and steps[-1] == total and np.all(np.diff(steps) > 0)
+        assert len(steps) <= 20
+
+
+@pytest.mark.parametrize(("args", "match"), [((0,), "total"), ((5.0,), "total"), ((10, 1), "n must")])
+def test_log_steps_rejects_bad_arguments(args, match):
+    with pytest.raises(ValueError, match=match):
+        log_steps(*args)
+
+
+def test_first_reached_takes_the_first_logged_moment():
+    assert first_reached([0, 1, 2, 3], [10, 19, 21, 20], 20) == 2
+    assert first_reached([0, 1, 2], [0.5, 0.3, 0.1], 0.3, higher_is_better=False) == 1
+    assert math.isinf(first_reached([0, 1], [1, 2], 5))
 
 
 @pytest.mark.parametrize(
-    ("seconds", "values", "match"),
+    ("x", "values", "match"),
     [([0, 1], [1], "same"), ([], [], "non-zero"), ([1, 0], [1, 2], "non-decreasing")],
 )
-def test_time_to_reach_rejects_bad_logs(seconds, values, match):
+def test_first_reached_rejects_bad_logs(x, values, match):
     with pytest.raises(ValueError, match=match):
-        time_to_reach(seconds, values, 1.0)
+        first_reached(x, values, 1.0)
 
 
 def test_macs_count_dense_conv_and_transposed_conv_layers():
@@ -139,12 +161,12 @@ def test_macs_need_known_sizes():
 
 
 def test_seconds_per_step_leaves_out_the_first_compiled_step():
-    # a fixed number of steps: a budget of seconds can be spent by the first step alone, leaving nothing to measure
-    budget = _fit_fixed_steps(TimeBudget(None, clock="wall", first=1e-6))
-    assert budget.steps[1] == 1 and budget.steps[-1] == STEPS  # logged right after the compiled first step
-    rate = budget.seconds_per_step()
-    assert 0 < rate < budget.seconds[-1] / budget.steps[-1]  # the average includes the slow first step
+    log = _fit(TrainingLog(at=[1], clock="wall"))
+    assert log.steps == [0, 1, STEPS]  # logged right after the compiled first step
+    rate = log.seconds_per_step()
+    assert 0 < rate < log.wall[-1] / log.steps[-1]  # the average includes the slow first step
+    np.testing.assert_allclose(log.cost(), np.array(log.steps) * rate)
     with pytest.raises(ValueError, match="CPU time was not logged"):
-        budget.seconds_per_step("cpu")
-    with pytest.raises(ValueError, match="larger budget"):
-        TimeBudget(1.0).seconds_per_step()
+        log.seconds_per_step("cpu")
+    with pytest.raises(ValueError, match="not enough logged moments"):
+        _fit(TrainingLog(clock="wall"), epochs=1).seconds_per_step()
