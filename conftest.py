@@ -13,7 +13,6 @@ os.environ.setdefault("COURSE_MODE", "smoke")
 os.environ.setdefault("COURSE_OFFLINE", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 _shared = ROOT.parent / "shared" / "data"
 if "COURSE_DATA_DIR" not in os.environ and _shared.is_dir():
     os.environ["COURSE_DATA_DIR"] = str(_shared)
