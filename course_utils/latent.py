@@ -60,12 +60,73 @@ def nearest_distance(points, codes) -> np.ndarray:
     return dist
 
 
-def gap_points(codes, n: int = 8, *, grid: int = 60, coverage: float = 0.98) -> np.ndarray:
-    """The ``n`` points of a 2-D latent space that lie farthest from every code, inside the codes' bulk.
+def enclosed(points, codes, *, sectors: int = 8, reach: float = 4.0) -> np.ndarray:
+    """Which points are surrounded by codes on every side: inside the cloud, not beyond its edge or in a bay.
 
-    A regular ``grid × grid`` lattice is laid over the central ``coverage`` of the codes (per-axis quantiles);
-    points are picked greedily by largest distance to the nearest code, each new one at least one gap-radius away
-    from those already chosen, so that they sit in *different* empty regions.
+    A point counts as enclosed when each of ``sectors`` equal angular sectors around it holds a code no farther
+    than ``reach`` times the larger of the distance to the point's nearest code and the codes' typical spacing
+    (the median distance from a code to its tenth nearest neighbour). The centre of a ring is enclosed; a point
+    outside a blob, or between two arms of a star-shaped cloud, is not (the sectors facing outwards are empty).
+
+    Parameters
+    ----------
+    points : array-like, shape (M, 2)
+    codes : array-like, shape (N, 2)
+    sectors : int, default 8
+        Number of directions that must hold a code (at least 3).
+    reach : float, default 4.0
+        How far, in units of the nearest-code distance (or of the typical spacing, if larger), a sector's code may
+        be (> 1).
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (M,)
+
+    Examples
+    --------
+    >>> t = np.linspace(0, 2 * np.pi, 400, endpoint=False)
+    >>> ring = np.c_[np.cos(t), np.sin(t)]
+    >>> enclosed([[0, 0], [2, 0]], ring).tolist()  # the hole of the ring is inside it, (2, 0) is beyond it
+    [True, False]
+    """
+    points = np.asarray(points, dtype=np.float64)
+    codes = np.asarray(codes, dtype=np.float64)
+    if points.ndim != 2 or points.shape[1] != 2 or codes.ndim != 2 or codes.shape[1] != 2:
+        raise ValueError(
+            f"points and codes must have shape (M, 2) and (N, 2), got {points.shape} and {codes.shape}"
+        )
+    if len(codes) == 0:
+        raise ValueError("codes is empty")
+    if sectors < 3 or not reach > 1:
+        raise ValueError(f"sectors must be >= 3 and reach > 1, got sectors={sectors}, reach={reach}")
+    from scipy.spatial import cKDTree
+
+    k = min(10, len(codes) - 1)
+    spacing = float(np.median(cKDTree(codes).query(codes, k=k + 1)[0][:, k])) if k >= 1 else 0.0
+    radius = reach * np.maximum(nearest_distance(points, codes), max(spacing, 1e-12))
+    inside = np.empty(len(points), dtype=bool)
+    for lo in range(0, len(points), 256):  # chunks keep the point-by-code arrays small
+        d = codes[None, :, :] - points[lo : lo + 256, None, :]
+        r = np.hypot(d[..., 0], d[..., 1])
+        sector = ((np.arctan2(d[..., 1], d[..., 0]) + np.pi) / (2 * np.pi) * sectors).astype(int) % sectors
+        near = r <= radius[lo : lo + 256, None]
+        hit = np.zeros((r.shape[0], sectors), dtype=bool)
+        rows, cols = np.nonzero(near)
+        hit[rows, sector[rows, cols]] = True
+        inside[lo : lo + 256] = hit.all(axis=1)
+    return inside
+
+
+def gap_points(
+    codes, n: int = 8, *, grid: int = 60, coverage: float = 0.98, sectors: int = 8, reach: float = 4.0
+) -> np.ndarray:
+    """The ``n`` points of a 2-D latent space that lie farthest from every code while enclosed by codes.
+
+    A regular ``grid × grid`` lattice is laid over the central ``coverage`` of the codes (per-axis quantiles) and
+    kept only where it is :func:`enclosed` by codes (so the points are holes *inside* the cloud, not extrapolation
+    beyond its edge or into the bays of a star-shaped cloud); points are then picked greedily by largest distance
+    to the nearest code, each new one at least one gap-radius away from those already chosen, so that they sit in
+    *different* empty regions. Fewer than ``n`` come back if fewer enclosed lattice points exist.
 
     Parameters
     ----------
@@ -73,10 +134,12 @@ def gap_points(codes, n: int = 8, *, grid: int = 60, coverage: float = 0.98) -> 
     n : int, default 8
     grid : int, default 60
     coverage : float in (0, 1], default 0.98
+    sectors, reach
+        Passed to :func:`enclosed`.
 
     Returns
     -------
-    numpy.ndarray of float32, shape (n, 2)
+    numpy.ndarray of float32, shape (m, 2), m <= n
 
     Examples
     --------
@@ -96,6 +159,9 @@ def gap_points(codes, n: int = 8, *, grid: int = 60, coverage: float = 0.98) -> 
     hi = np.quantile(codes, 1 - (1 - coverage) / 2, axis=0)
     g1, g2 = np.meshgrid(np.linspace(lo[0], hi[0], grid), np.linspace(lo[1], hi[1], grid))
     lattice = np.c_[g1.ravel(), g2.ravel()]
+    lattice = lattice[enclosed(lattice, codes, sectors=sectors, reach=reach)]
+    if len(lattice) == 0:
+        return np.zeros((0, 2), dtype=np.float32)
     dist = nearest_distance(lattice, codes)
     chosen: list[np.ndarray] = []
     for i in np.argsort(-dist):

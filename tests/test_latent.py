@@ -42,3 +42,41 @@ def test_gap_points_find_the_hole_and_stay_apart():
 def test_gap_points_checks_shape():
     with pytest.raises(ValueError, match=r"\(N, 2\)"):
         latent.gap_points(np.zeros((10, 3)))
+
+
+def _star(n=3000, arms=5, seed=2):
+    rng = np.random.default_rng(seed)
+    angle = rng.integers(0, arms, n) * 2 * np.pi / arms
+    r = rng.uniform(0, 1, n)
+    return np.c_[r * np.cos(angle), r * np.sin(angle)] + rng.normal(0, 0.02, (n, 2))
+
+
+def test_enclosed_tells_holes_from_bays_and_the_outside():
+    t = np.random.default_rng(0).uniform(0, 2 * np.pi, 2000)
+    ring = np.c_[np.cos(t), np.sin(t)]
+    assert latent.enclosed([[0, 0], [0.3, 0.2], [2, 0], [0, -3]], ring).tolist() == [True, True, False, False]
+    star = _star()
+    bays = (
+        0.5
+        * np.c_[
+            np.cos(np.pi / 5 + np.arange(5) * 2 * np.pi / 5), np.sin(np.pi / 5 + np.arange(5) * 2 * np.pi / 5)
+        ]
+    )
+    assert not latent.enclosed(bays, star).any()  # between the arms is not inside the cloud
+    blob = np.random.default_rng(3).normal(size=(3000, 2))
+    assert latent.enclosed(np.zeros((1, 2)), blob).all()  # a dense interior point is
+
+
+def test_gap_points_are_never_in_the_bays_of_a_star():
+    """The old quantile-box search put its gap points between the arms: extrapolation, not holes."""
+    star = _star()
+    gaps = latent.gap_points(star, n=8)
+    assert len(gaps) == 0 or latent.enclosed(gaps, star).all()
+    assert len(gaps) == 0 or latent.nearest_distance(gaps, star).max() < 0.2  # no bay-sized "holes"
+
+
+def test_enclosed_checks_arguments():
+    with pytest.raises(ValueError, match=r"\(M, 2\)"):
+        latent.enclosed(np.zeros((3, 3)), np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="sectors"):
+        latent.enclosed(np.zeros((1, 2)), np.ones((3, 2)), sectors=2)
