@@ -72,3 +72,42 @@ def test_notebook_uses_modern_idioms_only(nb):
 
 def test_notebooks_are_stamped_for_the_repository_in_pyproject():
     assert stamp_notebooks.main(["--check"]) == 0
+
+
+import markdown_numbers  # noqa: E402
+
+
+def test_markdown_holds_no_unmarked_measured_number(nb):
+    """A number from a run is printed by the run; markdown keeps only marked constants, definitions and citations
+    (``<!-- constant: 0.1 -->``, ``<!-- cited Burda et al. (2016): 86.76 -->``; see tools/markdown_numbers.py)."""
+    path, _ = nb
+    found = list(markdown_numbers.problems(path))
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize(
+    ("source", "complaint"),
+    [
+        ("The model gains 4.9 dB.", "'4.9' looks measured"),
+        ("It is about 30 times faster and 79 s long.", "'30' looks measured"),
+        ("We use $p = 0.1$ here.", "'0.1' looks measured"),
+        ("Burda reports 86.76. <!-- cited : 86.76 -->", "must name its source"),
+        ("Noise p = 0.2. <!-- constant: 0.1 -->", "lists '0.1'"),
+    ],
+)
+def test_markdown_number_check_catches_typed_numbers(tmp_path, source, complaint):
+    book = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(source)])
+    path = tmp_path / "99_x.ipynb"
+    nbformat.write(book, path)
+    assert any(complaint in line for line in markdown_numbers.problems(path))
+
+
+def test_marked_constants_and_citations_pass(tmp_path):
+    source = (
+        "Noise $p = 0.1$, at most 10 minutes; Burda et al. report 86.76 nats; exercise 08.1; `lr = 2e-3`.\n"
+        "<!-- constant: 0.1, 10 minutes -->\n<!-- cited Burda, Grosse & Salakhutdinov (2016), Table 1: 86.76 -->"
+    )
+    book = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(source)])
+    path = tmp_path / "99_x.ipynb"
+    nbformat.write(book, path)
+    assert list(markdown_numbers.problems(path)) == []
