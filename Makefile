@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.installed
+# The notebook tools (stamp, student) need only nbformat and nbconvert, not the 3.5 GB course environment.
+TOOLS_READY := $(VENV)/.tools-installed
+# JupyterLab refuses to start as root (containers, lab images) unless told it may.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 # Notebooks run in parallel on 2 workers; each notebook stays on one worker (its cells run in order).
 PYTEST_NOTEBOOKS := --nbval-lax --nbval-current-env -n 2 --dist loadscope
 
@@ -16,8 +20,13 @@ $(READY): pyproject.toml
 
 install: $(READY)  ## create .venv and install the course with its test tools
 
+$(TOOLS_READY):
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q "nbformat>=5.9" "nbconvert>=7.0"
+	touch $(TOOLS_READY)
+
 lab: install  ## open JupyterLab on the notebooks (full mode)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(ROOT_FLAG)
 
 test: install  ## unit tests + docstring examples + every notebook top to bottom in smoke mode (offline)
 	COURSE_MODE=smoke COURSE_OFFLINE=1 $(BIN)/python -m pytest tests course_utils notebooks --doctest-modules $(PYTEST_NOTEBOOKS)
@@ -35,13 +44,13 @@ site: install  ## the executed course as HTML -> build/site/ (MODE=smoke: execut
 	$(if $(MODE),$(BIN)/python tools/run_course.py --mode $(MODE)$(if $(ONLY), --only $(ONLY)))
 	$(BIN)/python tools/build_site.py
 
-student: install  ## student editions (no solution cells) -> build/student/
+student: $(TOOLS_READY)  ## student editions (no solution cells) -> build/student/
 	$(BIN)/python tools/student_edition.py
 
 data: install  ## download MNIST and Fashion-MNIST into data/ (checksummed) for offline use
 	$(BIN)/python -c "import course_utils.data as d; d.load_mnist(smoke=False); d.load_fashion_mnist(smoke=False); print('data/ is ready')"
 
-stamp: install  ## re-stamp Colab badges and setup cells from pyproject's repository URL
+stamp: $(TOOLS_READY)  ## re-stamp Colab badges and setup cells from pyproject's repository URL
 	$(BIN)/python tools/stamp_notebooks.py
 
 benchmark: install  ## time the helpers on this machine -> build/benchmarks.md
