@@ -10,7 +10,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 # Notebooks run in parallel on 2 workers; each notebook stays on one worker (its cells run in order).
 PYTEST_NOTEBOOKS := --nbval-lax --nbval-current-env -n 2 --dist loadscope
 
-.PHONY: install lab test unit notebooks course site student data stamp colab-check lint benchmark clean
+.PHONY: install lab test unit notebooks course site student data stamp colab-check reproducible lint benchmark clean
 
 $(READY): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,9 @@ benchmark: install  ## time the helpers on this machine -> build/benchmarks.md
 
 colab-check: install  ## run notebooks (ONLY="00 05", MODE=full) in a simulated fresh Colab (Python 3.13, TF 2.20 ...); needs PyPI
 	$(BIN)/python tools/colab_check.py --only $(or $(ONLY),00)$(if $(MODE), --mode $(MODE))
+
+reproducible: install  ## do notebooks (ONLY="03 04") record the same figures on a quiet and a busy machine? (smoke)
+	$(BIN)/python tools/reproducibility.py --only $(or $(ONLY),03 04)$(if $(MODE), --mode $(MODE))
 
 lint: install
 	$(BIN)/ruff check course_utils tests tools notebooks

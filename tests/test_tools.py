@@ -72,3 +72,37 @@ def test_runner_executes_a_notebook_and_collects_recorded_figures(tmp_path, monk
     assert (tmp_path / "build" / "executed" / "07_tiny.ipynb").is_file()
     assert json.loads((tmp_path / "build" / "results" / "07_tiny.json").read_text())["seconds"] > 0
     assert run_course.collect(tmp_path / "build")[0]["notebook"] == "07_tiny"
+
+
+import reproducibility  # noqa: E402
+
+
+def _recording_notebook(folder: Path, number: str, source: str) -> None:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import course_utils as cu\n" + source)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, folder / f"{number}_tiny.ipynb")
+
+
+def test_reproducibility_compares_figures_but_not_times(tmp_path, capsys):
+    _recording_notebook(
+        tmp_path,
+        "97",
+        "import time\nsum(range(10**6))\ncu.metrics.record('answer', 42.0)\n"
+        "cu.metrics.record('fit_s', time.perf_counter())",
+    )
+    _recording_notebook(
+        tmp_path, "98", "import os\ncu.metrics.record('noise', int.from_bytes(os.urandom(4), 'big'))"
+    )
+    assert reproducibility.main(["--only", "97", "--busy", "1", "--notebooks", str(tmp_path)]) == 0
+    assert "97_tiny: same — 1 figures compared" in capsys.readouterr().out
+    assert reproducibility.main(["--only", "98", "--busy", "1", "--notebooks", str(tmp_path)]) == 1
+    assert "98_tiny: DIFFERENT" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("module", ["markdown_numbers", "reproducibility"])
+def test_tool_docstring_examples_hold(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0
