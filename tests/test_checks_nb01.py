@@ -44,10 +44,10 @@ def _shows(value: float, message: str) -> bool:
 
 
 # ------------------------------------------------------------------------------------------------ 01.1
-LAM = 10 * 0.8 ** np.arange(30)  # k90 = 11: the first 10 keep 89.4% of the sum, 11 keep 91.5%
+LAM = 10 * 0.8 ** np.arange(30)  # n90 = 11: the first 10 keep 89.4% of the sum, 11 keep 91.5%
 
 
-def _k90(lam) -> int:
+def _n90(lam) -> int:
     total, running = lam.sum(), 0.0
     for k, value in enumerate(lam, start=1):
         running += value
@@ -56,30 +56,30 @@ def _k90(lam) -> int:
     raise AssertionError
 
 
-def test_k90_passes(capsys):
-    nb01.exercise_1(_k90(LAM), lam=LAM)
+def test_n90_passes(capsys):
+    nb01.exercise_1(_n90(LAM), lam=LAM)
     assert "✓ 01.1 right" in capsys.readouterr().out
 
 
-def test_k90_blank_is_caught_before_lam_is_touched():
-    with pytest.raises(NotYet, match=r"^01\.1 not yet: `k90` is still None"):
+def test_n90_blank_is_caught_before_lam_is_touched():
+    with pytest.raises(NotYet, match=r"^01\.1 not yet: `n90` is still None"):
         nb01.exercise_1(None, lam=_Boom())
 
 
-def test_k90_as_a_float_asks_for_an_int():
+def test_n90_as_a_float_asks_for_an_int():
     with pytest.raises(NotYet, match="must be an int"):
         nb01.exercise_1(11.0, lam=_Boom())
 
 
 @pytest.mark.parametrize(("offset", "hint"), [(-1, "too few"), (1, "smallest")])
-def test_k90_off_by_one_gets_a_hint_without_the_answer(offset, hint):
-    right = _k90(LAM)
+def test_n90_off_by_one_gets_a_hint_without_the_answer(offset, hint):
+    right = _n90(LAM)
     with pytest.raises(NotYet, match=hint) as err:
         nb01.exercise_1(right + offset, lam=LAM)
     assert not re.search(rf"\b{right}\b", str(err.value))
 
 
-def test_k90_from_the_unnormalised_running_sum_asks_to_divide():
+def test_n90_from_the_unnormalised_running_sum_asks_to_divide():
     with pytest.raises(NotYet, match="divide it by the total variance"):
         nb01.exercise_1(1, lam=LAM)  # the first variance alone is above 0.9
 
@@ -162,7 +162,7 @@ def test_decorrelating_matrix_blank_is_caught_before_the_weights_are_touched():
         (lambda ae: np.diag(ae["values"] ** -0.5) @ ae["vectors"].T, "whitened"),
         (lambda ae: np.eye(K), "still correlated"),
         (lambda ae: np.vstack([ae["vectors"].T[:-1], ae["vectors"].T[:1]]), "not invertible"),
-        (lambda ae: np.eye(K - 1), r"shape \(K, K\)"),
+        (lambda ae: np.eye(K - 1), r"shape \(LATENT, LATENT\)"),
     ],
     ids=["columns", "ascending", "unordered", "whitened", "identity", "singular", "shape"],
 )

@@ -20,35 +20,35 @@ def _smallest_k(fraction: np.ndarray, level: float) -> int:
 
 
 @exercise("01.1")
-def exercise_1(k90, *, lam) -> str:
-    """``k90``: the smallest number of principal components that keeps at least 90% of the training variance."""
-    answered(k90, "k90", "an int, the number of components")
+def exercise_1(n90, *, lam) -> str:
+    """``n90``: the smallest number of principal components that keeps at least 90% of the training variance."""
+    answered(n90, "n90", "an int, the number of components")
     require(
-        isinstance(k90, int | np.integer) and not isinstance(k90, bool),
-        f"`k90` must be an int (a number of components), got {type(k90).__name__}: "
+        isinstance(n90, int | np.integer) and not isinstance(n90, bool),
+        f"`n90` must be an int (a number of components), got {type(n90).__name__}: "
         "convert it with int(...) if needed",
     )
-    k90 = int(k90)
+    n90 = int(n90)
     explained = _explained(lam)
     require(
-        1 <= k90 <= len(explained),
-        f"`k90` is a number of components, between 1 and {len(explained)}: got {k90}",
+        1 <= n90 <= len(explained),
+        f"`n90` is a number of components, between 1 and {len(explained)}: got {n90}",
     )
     unnormalised = np.cumsum(np.asarray(lam, dtype=np.float64).ravel())
     require(
-        not (explained[k90 - 1] < 0.90 and unnormalised[-1] > 1 and k90 == _smallest_k(unnormalised, 0.90)),
+        not (explained[n90 - 1] < 0.90 and unnormalised[-1] > 1 and n90 == _smallest_k(unnormalised, 0.90)),
         "the running sum of `lam` is a variance, not a fraction: divide it by the total variance first",
     )
     require(
-        explained[k90 - 1] >= 0.90,
-        f"{k90} components keep only {explained[k90 - 1]:.1%} of the variance: too few. Careful with the "
+        explained[n90 - 1] >= 0.90,
+        f"{n90} components keep only {explained[n90 - 1]:.1%} of the variance: too few. Careful with the "
         "index: explained[j] is the fraction kept by the first j + 1 components",
     )
     require(
-        k90 == 1 or explained[k90 - 2] < 0.90,
-        f"{k90} components keep at least 90%, but so do fewer: find the *smallest* such number",
+        n90 == 1 or explained[n90 - 2] < 0.90,
+        f"{n90} components keep at least 90%, but so do fewer: find the *smallest* such number",
     )
-    return f"{k90} components keep {explained[k90 - 1]:.1%} of the variance, {len(explained) / k90:.0f}x fewer numbers"
+    return f"{n90} components keep {explained[n90 - 1]:.1%} of the variance, {len(explained) / n90:.0f}x fewer numbers"
 
 
 def _variances(images, mu, components, n_components: int) -> tuple[float, np.ndarray]:
@@ -85,8 +85,8 @@ def exercise_2(mse_pred_50, *, x, x_test, mu, components, k: int = 50) -> str:
                 total - reference,
                 f"that is the variance the first {k} components *keep*: the error is what they leave out",
             ),
-            (error[k - 1], f"off by one component: k = {k} keeps the components 0 to {k - 1}"),
-            (error[k + 1], f"off by one component: k = {k} keeps the components 0 to {k - 1}"),
+            (error[k - 1], f"off by one component: n = {k} keeps the components 0 to {k - 1}"),
+            (error[k + 1], f"off by one component: n = {k} keeps the components 0 to {k - 1}"),
             (
                 reference * d,
                 "that is the error per image: divide by the number of pixels D for a per-pixel MSE",
@@ -102,7 +102,7 @@ def exercise_2(mse_pred_50, *, x, x_test, mu, components, k: int = 50) -> str:
     close(
         value,
         reference,
-        f"not PCA's per-pixel training MSE with k = {k} yet: Eckart–Young ties it to the eigenvalues in `lam` "
+        f"not PCA's per-pixel training MSE with n = {k} yet: Eckart–Young ties it to the eigenvalues in `lam` "
         "that are discarded",
         rtol=tol,
     )
@@ -111,17 +111,19 @@ def exercise_2(mse_pred_50, *, x, x_test, mu, components, k: int = 50) -> str:
 
 @exercise("01.3")
 def exercise_3(T, *, w_enc, w_dec, x) -> str:
-    """``T``: a (k, k) matrix whose new codes T z of the training images are uncorrelated, variances decreasing."""
-    answered(T, "T", "a (K, K) array")
+    """``T``: an (n, n) matrix whose new codes T z of the training images are uncorrelated, variances decreasing."""
+    answered(T, "T", "a (LATENT, LATENT) array")
     t = as_array(T, "T")
     require(
-        t.ndim == 2 and t.shape[0] == t.shape[1], f"`T` must be a square (K, K) array, got shape {t.shape}"
+        t.ndim == 2 and t.shape[0] == t.shape[1],
+        f"`T` must be a square (LATENT, LATENT) array, got shape {t.shape}",
     )
     w_enc = np.asarray(w_enc, dtype=np.float64)
     w_dec = np.asarray(w_dec, dtype=np.float64)
     k = w_enc.shape[0]
     require(
-        t.shape == (k, k), f"`T` must have shape (K, K) = ({k}, {k}), one row per code unit, got {t.shape}"
+        t.shape == (k, k),
+        f"`T` must have shape (LATENT, LATENT) = ({k}, {k}), one row per code unit, got {t.shape}",
     )
     cond = np.linalg.cond(t)
     require(
