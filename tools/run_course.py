@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def run_notebook(path: Path, build: Path, mode: str, timeout: int) -> dict:
     """Execute one notebook; return ``{"notebook", "seconds", "status", "metrics"}``."""
+    build = Path(build).resolve()  # the kernel runs in the notebook's folder: a relative path would point there
     results_file = build / "results" / (path.stem + ".json")
     results_file.parent.mkdir(parents=True, exist_ok=True)
     results_file.unlink(missing_ok=True)
@@ -143,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--build", type=Path, default=ROOT / "build")
     parser.add_argument("--timeout", type=int, default=3600, help="seconds per cell")
     args = parser.parse_args(argv)
+    args.build = args.build.resolve()
     paths = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     if args.only:
         paths = [p for p in paths if p.name[:2] in set(args.only)]
