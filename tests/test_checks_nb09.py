@@ -133,22 +133,28 @@ def test_cvae_same_class_typical_mistakes_get_their_hint(value, hint):
 
 # ------------------------------------------------------------------------------------------------ exercise 3
 def toy_images(n_ink: np.ndarray, seed: int) -> np.ndarray:
-    """Flat images with n_ink random grey pixels each (the rest black): more ink, longer zlib output."""
+    """Flat binary images with n_ink random pixels on each (the rest 0): more ink, longer zlib output."""
     rng = np.random.default_rng(seed)
     out = np.zeros((len(n_ink), 784))
     for row, k in zip(out, n_ink, strict=True):
-        row[rng.choice(784, k, replace=False)] = rng.integers(1, 256, k) / 255
+        row[rng.choice(784, k, replace=False)] = 1.0
     return out
+
+
+def zlib_nats(images: np.ndarray, *, grey: bool = False) -> np.ndarray:
+    """The exercise's recipe: one byte per pixel (0/1 for binary images, round(x * 255) for grey ones), level 9."""
+    rows = [np.round(a * 255) if grey else a for a in images]
+    return np.array([8 * math.log(2) * len(zlib.compress(r.astype(np.uint8).tobytes(), 9)) for r in rows])
 
 
 RNG = np.random.default_rng(1)
 N_EACH = 60
 IMAGES = toy_images(np.r_[RNG.integers(40, 90, N_EACH), RNG.integers(20, 70, N_EACH)], seed=2)
 LABELS3 = np.r_[np.zeros(N_EACH), np.ones(N_EACH)]  # the simple images (less ink) are the anomalies
-LENGTH = np.array(
-    [8 * math.log(2) * len(zlib.compress(np.round(a * 255).astype(np.uint8).tobytes(), 9)) for a in IMAGES]
-)
+LENGTH = zlib_nats(IMAGES)
 NEG_ELBO = LENGTH + RNG.normal(0, 60, 2 * N_EACH) + 70 * LABELS3  # -ELBO = complexity + what the model adds
+GREY_IMAGES = IMAGES * RNG.uniform(0.2, 1.0, IMAGES.shape)  # the grey-level versions of the same images
+GREY_NEG_ELBO = NEG_ELBO + RNG.normal(0, 80, 2 * N_EACH) - 40 * LABELS3  # a grey-level model's scores
 
 
 def auroc(scores):
@@ -157,12 +163,24 @@ def auroc(scores):
     return float(np.mean((a[:, None] > n[None]) + 0.5 * (a[:, None] == n[None])))
 
 
-def check_auc(value):
-    return nb09.exercise_3(value, labels=LABELS3, neg_elbo=NEG_ELBO, images=IMAGES)
+def check_auc(value, images=IMAGES):
+    return nb09.exercise_3(
+        value,
+        labels=LABELS3,
+        neg_elbo=NEG_ELBO,
+        images=images,
+        grey_neg_elbo=GREY_NEG_ELBO,
+        grey_images=GREY_IMAGES,
+    )
 
 
 def test_auc_complexity_right_answer_passes(capsys):
     check_auc(auroc(NEG_ELBO - LENGTH))
+    assert "with the complexity correction" in capsys.readouterr().out
+
+
+def test_auc_complexity_right_answer_passes_without_the_grey_scores(capsys):
+    nb09.exercise_3(auroc(NEG_ELBO - LENGTH), labels=LABELS3, neg_elbo=NEG_ELBO, images=IMAGES)
     assert "with the complexity correction" in capsys.readouterr().out
 
 
@@ -171,18 +189,37 @@ def test_auc_complexity_blank_answer_gets_a_hint():
         nb09.exercise_3(None, labels=object(), neg_elbo=object(), images=object())
 
 
+def test_auc_complexity_needs_binary_images():
+    with pytest.raises(NotYet, match="binarized test images"):
+        check_auc(auroc(NEG_ELBO - LENGTH), images=GREY_IMAGES)
+
+
 @pytest.mark.parametrize(
     ("value", "hint"),
     [
         (auroc(NEG_ELBO - LENGTH) * 100, r"in \[0, 1\]"),
         (auroc(NEG_ELBO), "AUROC of -ELBO alone"),
+        (auroc(-LENGTH), "compressor alone"),
         (auroc(LENGTH - NEG_ELBO), "points the wrong way"),
         (auroc(NEG_ELBO + LENGTH), "not added"),
         (auroc(NEG_ELBO - LENGTH / (8 * math.log(2))), "in bytes"),
         (auroc(NEG_ELBO - LENGTH / math.log(2)), "in bits"),
+        (auroc(GREY_NEG_ELBO - zlib_nats(GREY_IMAGES, grey=True)), "not in the same units"),
+        (auroc(GREY_NEG_ELBO - LENGTH), "comes from the grey-level model"),
         (0.5, "not the AUROC of S"),
     ],
-    ids=["percent", "elbo-alone", "reversed", "added", "bytes", "bits", "other"],
+    ids=[
+        "percent",
+        "elbo-alone",
+        "length-alone",
+        "reversed",
+        "added",
+        "bytes",
+        "bits",
+        "grey",
+        "grey-elbo",
+        "other",
+    ],
 )
 def test_auc_complexity_typical_mistakes_get_their_hint(value, hint):
     with pytest.raises(NotYet, match=hint):

@@ -112,8 +112,14 @@ def exercise_2(cvae_same_class, *, cvae, referee, items, labels, n_variations: i
 
 
 def _compressed_nats(images: np.ndarray) -> np.ndarray:
-    """Length of each image (uint8 bytes) under zlib at level 9, in nats."""
-    pixels = np.round(np.asarray(images, dtype=np.float64).reshape(len(images), -1) * 255).astype(np.uint8)
+    """Length of each image under zlib at level 9, in nats.
+
+    Binary images (all pixels 0 or 1) are stored as one byte (0 or 1) per pixel, the exercise's recipe; grey images
+    in [0, 1] as their 8-bit levels round(x * 255).
+    """
+    images = np.asarray(images, dtype=np.float64).reshape(len(images), -1)
+    binary = bool(np.all((images == 0) | (images == 1)))
+    pixels = (images if binary else np.round(images * 255)).astype(np.uint8)
     return np.array([8 * math.log(2) * len(zlib.compress(row.tobytes(), 9)) for row in pixels])
 
 
@@ -128,8 +134,12 @@ def _auroc(labels: np.ndarray, scores: np.ndarray) -> float:
 
 
 @exercise("09.3")
-def exercise_3(auc_complexity, *, labels, neg_elbo, images) -> str:
-    """``auc_complexity``: the AUROC of S(x) = -ELBO(x) - L(x) (L: zlib length in nats), Fashion-trained model."""
+def exercise_3(auc_complexity, *, labels, neg_elbo, images, grey_neg_elbo=None, grey_images=None) -> str:
+    """``auc_complexity``: the AUROC of S(x) = -ELBO(x) - L(x) (L: zlib length in nats) on binarized images.
+
+    ``neg_elbo`` and ``images`` are the binarized model's scores and the binary images they score; ``grey_neg_elbo``
+    and ``grey_images`` (optional) the grey-level model's, to recognise an answer computed from those.
+    """
     answered(
         auc_complexity, "auc_complexity", "the AUROC of the complexity-corrected score (a float in [0, 1])"
     )
@@ -137,12 +147,18 @@ def exercise_3(auc_complexity, *, labels, neg_elbo, images) -> str:
     require(0 <= value <= 1, f"an AUROC is a probability in [0, 1], got {value:g}")
     labels = np.asarray(labels).astype(int)
     neg_elbo = np.asarray(neg_elbo, dtype=np.float64)
+    images = np.asarray(images, dtype=np.float64)
+    require(
+        bool(np.all((images == 0) | (images == 1))),
+        "`images` must be the binarized test images (pixels 0 or 1), np.r_[x_test_bin, m_test_bin]",
+    )
     length = _compressed_nats(images)
     reference = _auroc(labels, neg_elbo - length)
     if abs(value - reference) > 0.01:
         nats_per_byte, nats_per_bit = 8 * math.log(2), math.log(2)
         mistakes = [
             (neg_elbo, "that is the AUROC of -ELBO alone: subtract the compressed length L(x) from it"),
+            (-length, "that is the AUROC of the compressor alone (-L): subtract L from the model's -ELBO"),
             (
                 length - neg_elbo,
                 "your score points the wrong way: S = -ELBO - L, with higher S = more anomalous",
@@ -154,11 +170,27 @@ def exercise_3(auc_complexity, *, labels, neg_elbo, images) -> str:
             ),
             (neg_elbo - length / nats_per_bit, "L is in bits: convert to nats (log 2 nats per bit)"),
         ]
+        if grey_neg_elbo is not None and grey_images is not None:
+            grey_neg_elbo = np.asarray(grey_neg_elbo, dtype=np.float64)
+            grey_length = _compressed_nats(grey_images)
+            mistakes += [
+                (
+                    grey_neg_elbo - grey_length,
+                    "that uses the grey-level model and 8-bit images: its Bernoulli -ELBO is no code length of the "
+                    "8-bit image, so the two terms are not in the same units. Use the binarized model's scores "
+                    "(fashion_vs_mnist_bin) and the binary images",
+                ),
+                (
+                    grey_neg_elbo - length,
+                    "the -ELBO comes from the grey-level model: use the binarized model's scores, fashion_vs_mnist_bin",
+                ),
+            ]
         for score, hint in mistakes:
             require(abs(value - _auroc(labels, score)) > 1e-3, hint)
         raise NotYet(
-            "not the AUROC of S = -ELBO - L for the Fashion-trained model with MNIST digits as anomalies: compress "
-            "each image as uint8 bytes (round(x * 255)) at level 9, use the scores of fashion_vs_mnist['-ELBO']"
+            "not the AUROC of S = -ELBO - L for the binarized Fashion model with binarized digits as anomalies: "
+            "compress each binary image as one byte per pixel (b.astype(np.uint8)) at level 9 and use the scores "
+            "of fashion_vs_mnist_bin['-ELBO']"
         )
     before = _auroc(labels, neg_elbo)
     return f"AUROC {value:.3f} with the complexity correction, {before:.3f} with -ELBO alone"
