@@ -121,53 +121,65 @@ def test_ex2_typical_mistakes_in_the_count_get_their_hint(n_dead, match):
 
 
 # ------------------------------------------------------------------------------------------------ exercise 3
-class TopK(keras.layers.Layer):
+class BatchTopK(keras.layers.Layer):
     def __init__(self, k, **kwargs):
         super().__init__(**kwargs)
         self.k = k
 
     def call(self, z):
+        kth = keras.ops.top_k(keras.ops.reshape(z, (-1,)), self.k * keras.ops.shape(z)[0])[0][-1]
+        return keras.ops.where(z >= kth, z, keras.ops.zeros_like(z))
+
+
+class RowTopK(BatchTopK):  # TopK: k per row, not k * N over the batch
+    def call(self, z):
         kth = keras.ops.top_k(z, self.k)[0][:, -1:]
         return keras.ops.where(z >= kth, z, keras.ops.zeros_like(z))
 
 
-class StrictTopK(TopK):
+class OnlyKBatchTopK(BatchTopK):  # k values in the whole batch
     def call(self, z):
-        kth = keras.ops.top_k(z, self.k)[0][:, -1:]
+        kth = keras.ops.top_k(keras.ops.reshape(z, (-1,)), self.k)[0][-1]
+        return keras.ops.where(z >= kth, z, keras.ops.zeros_like(z))
+
+
+class StrictBatchTopK(BatchTopK):
+    def call(self, z):
+        kth = keras.ops.top_k(keras.ops.reshape(z, (-1,)), self.k * keras.ops.shape(z)[0])[0][-1]
         return keras.ops.where(z > kth, z, keras.ops.zeros_like(z))
 
 
-class MaskTopK(TopK):
+class MaskBatchTopK(BatchTopK):
     def call(self, z):
-        kth = keras.ops.top_k(z, self.k)[0][:, -1:]
+        kth = keras.ops.top_k(keras.ops.reshape(z, (-1,)), self.k * keras.ops.shape(z)[0])[0][-1]
         return keras.ops.cast(z >= kth, z.dtype)
 
 
-class ValuesTopK(TopK):
+class ValuesBatchTopK(BatchTopK):
     def call(self, z):
-        return keras.ops.top_k(z, self.k)[0]
+        return keras.ops.top_k(keras.ops.reshape(z, (-1,)), self.k * keras.ops.shape(z)[0])[0]
 
 
-class FixedTopK(TopK):
+class FixedBatchTopK(BatchTopK):  # k * N hard-wired for the demo batch
     def call(self, z):
-        kth = keras.ops.top_k(z, 2)[0][:, -1:]
+        kth = keras.ops.top_k(keras.ops.reshape(z, (-1,)), 4)[0][-1]
         return keras.ops.where(z >= kth, z, keras.ops.zeros_like(z))
 
 
-class NumpyTopK(TopK):
+class NumpyBatchTopK(BatchTopK):
     def call(self, z):
         z = np.asarray(z)
-        kth = np.sort(z, axis=1)[:, -self.k][:, None]
+        kth = np.sort(z, axis=None)[-self.k * z.shape[0]]
         return np.where(z >= kth, z, 0.0).astype("float32")
 
 
 def test_ex3_right_layer_passes(capsys):
-    nb05.exercise_3(TopK)
+    nb05.exercise_3(BatchTopK)
     assert "✓ 05.3 right" in capsys.readouterr().out
 
 
 def test_ex3_blank_or_not_a_layer_gets_a_hint():
-    with pytest.raises(checks.NotYet, match="`TopK` is still None"):
+    with pytest.raises(checks.NotYet, match="`BatchTopK` is still None"):
         nb05.exercise_3(None)
     with pytest.raises(checks.NotYet, match="subclasses keras.layers.Layer"):
         nb05.exercise_3(lambda k: None)
@@ -176,11 +188,13 @@ def test_ex3_blank_or_not_a_layer_gets_a_hint():
 @pytest.mark.parametrize(
     ("layer", "match"),
     [
-        (StrictTopK, "or equal to"),
-        (MaskTopK, "a mask"),
-        (ValuesTopK, "keep the shape of the input"),
-        (FixedTopK, "self.k"),
-        (NumpyTopK, "keras.ops, not NumPy"),
+        (RowTopK, "in every row"),
+        (OnlyKBatchTopK, "only k values survive"),
+        (StrictBatchTopK, "or equal to"),
+        (MaskBatchTopK, "a mask"),
+        (ValuesBatchTopK, "keep the shape of the input"),
+        (FixedBatchTopK, "not fixed numbers"),
+        (NumpyBatchTopK, "not NumPy"),
     ],
 )
 def test_ex3_typical_mistakes_get_their_hint(layer, match):

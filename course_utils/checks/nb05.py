@@ -119,81 +119,91 @@ def exercise_2(lifetime, n_dead, *, z) -> str:
     return f"median firing rate {np.median(rates):.3f}; {true_dead} of {n_units} units never fire"
 
 
+def _batch_topk_reference(z: np.ndarray, k: int) -> np.ndarray:
+    keep = min(k * z.shape[0], z.size)
+    kth = np.sort(z, axis=None)[-keep]
+    return np.where(z >= kth, z, 0.0)
+
+
 def _topk_reference(z: np.ndarray, k: int) -> np.ndarray:
     kth = np.sort(z, axis=1)[:, -k][:, None]
     return np.where(z >= kth, z, 0.0)
 
 
 @exercise("05.3")
-def exercise_3(TopK) -> str:  # noqa: N803 - the learner's class keeps its notebook name
-    """``TopK``: a Keras layer class; ``TopK(k)`` keeps the ``k`` largest values of each row and zeroes the rest."""
-    answered(TopK, "TopK", "a keras.layers.Layer subclass: class TopK(keras.layers.Layer)")
+def exercise_3(BatchTopK) -> str:  # noqa: N803 - the learner's class keeps its notebook name
+    """``BatchTopK``: a Keras layer class; ``BatchTopK(k)`` keeps the ``k * N`` largest values of a batch of ``N``."""
+    answered(BatchTopK, "BatchTopK", "a keras.layers.Layer subclass: class BatchTopK(keras.layers.Layer)")
     import keras
 
     require(
-        isinstance(TopK, type) and issubclass(TopK, keras.layers.Layer),
-        f"`TopK` must be a class that subclasses keras.layers.Layer, got {TopK!r}",
+        isinstance(BatchTopK, type) and issubclass(BatchTopK, keras.layers.Layer),
+        f"`BatchTopK` must be a class that subclasses keras.layers.Layer, got {BatchTopK!r}",
     )
 
     def run(k: int, z: np.ndarray) -> np.ndarray:
         try:
-            layer = TopK(k)
+            layer = BatchTopK(k)
         except Exception as err:  # noqa: BLE001 - the learner's error becomes a hint
             raise NotYet(
-                f"TopK({k}) failed with {type(err).__name__}: {err}; take k as the first argument of __init__ and "
-                "pass the other keyword arguments to super().__init__(**kwargs)"
+                f"BatchTopK({k}) failed with {type(err).__name__}: {err}; take k as the first argument of "
+                "__init__ and pass the other keyword arguments to super().__init__(**kwargs)"
             ) from None
         try:
             out = layer(z)
         except Exception as err:  # noqa: BLE001
             raise NotYet(
-                f"calling TopK({k}) on a batch of codes failed with {type(err).__name__}: {err}"
+                f"calling BatchTopK({k}) on a batch of codes failed with {type(err).__name__}: {err}"
             ) from None
         require(out is not None, "`call` returns None: finish it with `return ...`")
         return np.asarray(keras.ops.convert_to_numpy(out), dtype=np.float64)
 
     demo = np.array([[0.1, 0.9, 0.3, 0.7], [4.0, 1.0, 2.0, 3.0]], dtype="float32")
     out = run(2, demo)
-    expected = _topk_reference(demo, 2)
+    expected = _batch_topk_reference(demo, 2)
     require(
         out.shape == demo.shape,
-        f"TopK(2) on codes of shape {demo.shape} returned shape {out.shape}: keep the shape of the input, "
-        "with every value but the k largest of each row set to 0",
+        f"BatchTopK(2) on codes of shape {demo.shape} returned shape {out.shape}: keep the shape of the input, "
+        "with every value but the k × N largest of the batch set to 0",
     )
     if not np.allclose(out, expected):
         require(
             not np.allclose(out, (expected != 0).astype(float)),
-            "that is a mask: keep the k largest values themselves, and 0 elsewhere",
+            "that is a mask: keep the largest values themselves, and 0 elsewhere",
         )
         require(
-            not np.allclose(out, _topk_reference(demo, 1)),
-            "only k - 1 values survive: keep the values greater than *or equal to* the k-th largest",
+            not np.allclose(out, _topk_reference(demo, 2)),
+            "that keeps k values in every row (TopK): BatchTopK keeps the k × N largest values of the whole "
+            "batch, so one code may keep more than k and another fewer",
         )
-        flat = demo.ravel()
-        global_top = np.where(demo >= np.sort(flat)[-2], demo, 0.0)
         require(
-            not np.allclose(out, global_top),
-            "each row (each code) keeps its own k largest values: take the k-th largest per row, not over the batch",
+            not np.allclose(out, np.where(demo >= np.sort(demo, axis=None)[-2], demo, 0.0)),
+            "only k values survive in the whole batch: keep k × N of them (k per code on average), where N is "
+            "the batch size, keras.ops.shape(z)[0]",
+        )
+        require(
+            not np.allclose(out, np.where(demo > np.sort(demo, axis=None)[-4], demo, 0.0)),
+            "one value too few survives: keep the values greater than *or equal to* the (k × N)-th largest",
         )
         raise NotYet(
-            "TopK(2) on [[0.1, 0.9, 0.3, 0.7], [4, 1, 2, 3]] should keep the 2 largest values of each row and set "
-            "the others to 0"
+            "BatchTopK(2) on the batch [[0.1, 0.9, 0.3, 0.7], [4, 1, 2, 3]] (N = 2) should keep the 4 largest "
+            "values of the batch and set the others to 0"
         )
     rng = np.random.default_rng(0)
     codes = rng.standard_normal((5, 8)).astype("float32")
-    codes[0] = -np.abs(codes[0])  # a row of negative values: the k largest are kept all the same
+    codes[0] = -np.abs(codes[0])  # a row of negative values
     for k in (1, 3, 8):
         require(
-            np.allclose(run(k, codes), _topk_reference(codes, k)),
-            f"TopK({k}) does not keep the {k} largest values of each row: use self.k (not a fixed number), and "
-            "keep the largest values as they are, negative ones included",
+            np.allclose(run(k, codes), _batch_topk_reference(codes, k)),
+            f"BatchTopK({k}) on a batch of 5 codes does not keep the {5 * k} largest values: use self.k and the "
+            "batch size (not fixed numbers), and keep the largest values as they are, negative ones included",
         )
     try:
-        symbolic = TopK(3)(keras.Input((8,)))
+        symbolic = BatchTopK(3)(keras.Input((8,)))
     except Exception as err:  # noqa: BLE001
         raise NotYet(
-            f"TopK fails inside a model (on a keras.Input) with {type(err).__name__}: {err}; write `call` with "
-            "keras.ops, not NumPy"
+            f"BatchTopK fails inside a model (on a keras.Input) with {type(err).__name__}: {err}; write `call` "
+            "with keras.ops (the batch size is keras.ops.shape(z)[0]), not NumPy"
         ) from None
-    require(tuple(symbolic.shape) == (None, 8), "in a model, TopK must keep the shape of its input")
-    return "TopK keeps the k largest activations of each code, inside a model too"
+    require(tuple(symbolic.shape) == (None, 8), "in a model, BatchTopK must keep the shape of its input")
+    return "BatchTopK keeps the k × N largest activations of a batch, inside a model too"
