@@ -1,15 +1,21 @@
 """Scanned pages for document cleaning (notebook 04): splits, patches, whole-page cleaning, scores, synthetic pages.
 
-The "Denoising Dirty Documents" data (:func:`course_utils.data.load_dirty_documents`) holds 144 noisy scans with
-their clean targets, but only 36 distinct texts: each text was printed once and scanned on 4 different dirty
-backgrounds. This module holds what notebook 04 needs around that data:
+The "Denoising Dirty Documents" data (:func:`course_utils.data.load_dirty_documents`) holds 144 noisy pages with
+their clean targets. They come from the *simulated* part of the NoisyOffice corpus: clean text images blended with
+scans of dirty paper (folds, wrinkles, coffee stains, footprints). Only 36 distinct texts appear, each on 4 pages,
+and fewer than twenty scanned backgrounds, each reused under many texts. This module holds what notebook 04 needs
+around that data:
 
 * :func:`text_groups` and :func:`split_pages` — page-level train/val/test splits *grouped by text*, so that no
   text is seen in training and again in the test set (a split by page would leak it);
 * :func:`random_patches` — aligned random square patches of noisy and clean pages, to train on;
 * :func:`pad_to_multiple` and :func:`clean_pages` — run a fully convolutional model on whole pages of any size;
-* :func:`page_rmse` — the competition's score: the root mean squared error over a page's pixels, per page;
-* :func:`threshold_pages` — the global-threshold baseline every model has to beat;
+* :func:`background_groups` — which pages share a scanned background;
+* :func:`page_rmse` — the root mean squared error over a page's pixels, per page; :func:`pooled_rmse` — the
+  competition's score, one RMSE over all the pixels of all the pages;
+* :func:`threshold_pages` — the global-threshold baseline; :func:`divide_background` — the classic
+  background-estimation baseline (a large median filter estimates the paper, dividing by it whitens the page);
+* :func:`receptive_field` — measure how far a model looks, by perturbing one input pixel;
 * :func:`synthetic_page` and :func:`synthetic_pages` — synthetic dirty documents (typed text on stained,
   creased paper) for when the real data is absent, or to have more of it.
 
@@ -32,10 +38,14 @@ from scipy.special import expit
 from course_utils._validate import check_unit_range, float_array
 
 __all__ = [
+    "background_groups",
     "clean_pages",
+    "divide_background",
     "pad_to_multiple",
     "page_rmse",
+    "pooled_rmse",
     "random_patches",
+    "receptive_field",
     "split_pages",
     "synthetic_page",
     "synthetic_pages",
@@ -215,6 +225,66 @@ def split_pages(
     }
 
 
+def background_groups(
+    noisy: Sequence[np.ndarray], clean: Sequence[np.ndarray], *, tol: float = 0.01, stride: int = 4
+) -> np.ndarray:
+    """Label each page by its scanned background: pages whose paper looks the same share a label.
+
+    Two pages of the same shape share a background when, over the pixels that are white paper in *both* clean
+    targets (above 0.99), their noisy pages differ by at most ``tol`` on average (mean absolute difference); labels
+    are the connected components of that relation. On the real data two pages on one background differ by a few
+    thousandths there, pages on different backgrounds by several hundredths.
+
+    Parameters
+    ----------
+    noisy, clean : sequence of numpy.ndarray
+        Pages in [0, 1], the same number of each, pairwise of the same shape (H, W).
+    tol : float in (0, 1), default 0.01
+        Largest mean absolute difference of two pages on one background.
+    stride : int, default 4
+        Compare every ``stride``-th pixel along each axis (backgrounds vary slowly; 4 is 16 times faster than 1).
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (len(noisy),)
+        Labels 0, 1, ..., k - 1, numbered in order of first appearance. Pages that share no paper with any
+        other page of their shape get labels of their own.
+
+    Examples
+    --------
+    >>> paper = np.linspace(0.6, 1.0, 48, dtype=np.float32).reshape(6, 8)
+    >>> text = np.ones((6, 8), np.float32); text[2, 3] = 0.0
+    >>> other = np.ones((6, 8), np.float32); other[4, 6] = 0.0
+    >>> background_groups([paper * text, paper * other, paper[::-1] * text], [text, other, text], stride=1).tolist()
+    [0, 0, 1]
+    """
+    noisy, clean = _check_pairs(noisy, clean, "noisy", "clean")
+    tol = _check_number(tol, "tol", 0.0, 1.0)
+    stride = _check_int(stride, "stride", 1, 64)
+    small = [p[::stride, ::stride].astype(np.float32) for p in noisy]
+    paper = [c[::stride, ::stride] > 0.99 for c in clean]
+    n = len(noisy)
+    parent = list(range(n))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(n):
+        for j in range(i + 1, n):
+            if small[i].shape != small[j].shape:
+                continue
+            both = paper[i] & paper[j]
+            if both.sum() < 16:  # too little shared paper to compare
+                continue
+            if float(np.mean(np.abs(small[i][both] - small[j][both]))) <= tol:
+                parent[root(j)] = root(i)
+    labels: dict[int, int] = {}
+    return np.array([labels.setdefault(root(i), len(labels)) for i in range(n)], dtype=np.int64)
+
+
 # ---------------------------------------------------------------------------------------------------- patches
 def random_patches(
     noisy: Sequence[np.ndarray], clean: Sequence[np.ndarray], n: int, size: int = 48, *, seed: int = 0
@@ -373,6 +443,76 @@ def clean_pages(
     return out  # type: ignore[return-value]
 
 
+def receptive_field(model: _Predictor, *, size: int = 96, seed: int = 0) -> int:
+    """Measure a model's receptive field: the side, in pixels, of the input window one output pixel depends on.
+
+    One input pixel near the centre of a random page is changed, and the outputs that move are found; the
+    side of the smallest square holding them is the extent of that pixel's influence, which for a
+    convolutional network equals the extent of the window an output pixel sees. The largest side over the four
+    positions of a 2 x 2 block is returned (after a pooling, the window's alignment depends on the position).
+
+    Parameters
+    ----------
+    model : object with ``predict(x, verbose=0)``
+        A fully convolutional model mapping ``(B, size, size, 1)`` to the same shape.
+    size : int, default 96
+        Side of the test page; it must exceed the receptive field (and be a multiple of ``2**poolings``).
+    seed : int, default 0
+        Seed of the random test page.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        If the influence reaches the border of the test page (pass a larger ``size``).
+
+    Examples
+    --------
+    >>> from scipy import ndimage
+    >>> class Blur:
+    ...     def predict(self, x, verbose=0):
+    ...         return ndimage.uniform_filter(x, size=(1, 5, 5, 1), mode="constant")
+    >>> receptive_field(Blur(), size=32)
+    5
+    """
+    if not callable(getattr(model, "predict", None)):
+        raise ValueError(
+            f"model must have a predict(x, verbose=0) method (e.g. a keras.Model), got {type(model).__name__}"
+        )
+    size = _check_int(size, "size", 8, 2048)
+    seed = _check_seed(seed)
+    base = np.random.default_rng(seed).uniform(0.2, 0.8, size=(size, size)).astype(np.float32)
+    c = size // 2
+    batch = [base]
+    for dy in (0, 1):
+        for dx in (0, 1):
+            page = base.copy()
+            page[c + dy, c + dx] = 1.0 if base[c + dy, c + dx] < 0.5 else 0.0
+            batch.append(page)
+    out = np.asarray(model.predict(np.stack(batch)[..., None], verbose=0), dtype=np.float64)
+    if out.shape != (5, size, size, 1):
+        raise ValueError(
+            f"model returned shape {out.shape} for input of shape {(5, size, size, 1)}; it must be fully "
+            "convolutional with an output of its input's shape"
+        )
+    sides = []
+    for k in range(1, 5):
+        rows, cols = np.nonzero(np.abs(out[k, ..., 0] - out[0, ..., 0]) > 1e-6)
+        if rows.size == 0:
+            continue
+        if rows.min() == 0 or cols.min() == 0 or rows.max() == size - 1 or cols.max() == size - 1:
+            raise ValueError(
+                f"the influence of one pixel reaches the border of a {size}-pixel page; pass a larger size"
+            )
+        sides.append(max(rows.max() - rows.min(), cols.max() - cols.min()) + 1)
+    if not sides:
+        raise ValueError("changing an input pixel changed no output: is the model constant (dead units)?")
+    return int(max(sides))
+
+
 # ------------------------------------------------------------------------------------------- scores, baseline
 def page_rmse(clean: Sequence[np.ndarray], pred: Sequence[np.ndarray]) -> np.ndarray:
     """Root mean squared error over each page's pixels: the score of the Kaggle competition (lower is better).
@@ -427,6 +567,78 @@ def threshold_pages(pages: Sequence[np.ndarray], threshold: float = 0.6) -> list
     pages = _check_pages(pages, "pages")
     threshold = _check_number(threshold, "threshold", 0.0, 1.0)
     return [(p > threshold).astype(np.float32) for p in pages]
+
+
+def pooled_rmse(clean: Sequence[np.ndarray], pred: Sequence[np.ndarray]) -> float:
+    """One root mean squared error over all the pixels of all the pages: the score of the Kaggle competition.
+
+    .. math:: \\mathrm{RMSE} = \\sqrt{\\tfrac{1}{\\sum_p H_p W_p} \\sum_p \\sum_{i, j} (y_{pij} - \\hat y_{pij})^2}
+
+    Unlike the mean of :func:`page_rmse`, every pixel weighs the same, so a tall page counts more than a short
+    one, and the root is taken once, after pooling (by Jensen's inequality the pooled RMSE is never below the mean
+    of the per-page RMSEs of pages of one size).
+
+    Parameters
+    ----------
+    clean, pred : sequence of numpy.ndarray
+        Targets and predictions in [0, 1], pairwise of the same shape (H, W).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> pooled_rmse([np.ones((1, 2)), np.ones((1, 2))], [np.ones((1, 2)), np.zeros((1, 2))])
+    0.7071067811865476
+    """
+    clean, pred = _check_pairs(clean, pred, "clean", "pred")
+    total = sum(
+        float(np.sum((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+        for a, b in zip(clean, pred, strict=True)
+    )
+    return float(np.sqrt(total / sum(a.size for a in clean)))
+
+
+def divide_background(pages: Sequence[np.ndarray], size: int = 15) -> list[np.ndarray]:
+    """The background-estimation baseline: divide each page by a large median filter of itself.
+
+    A median over a ``size`` x ``size`` window is mostly paper when the letters' strokes are thinner than half the
+    window, so it estimates the page *without* its text: the paper's shade, stains and folds. Dividing the page
+    by it sets the paper to white (1.0) and leaves the text, darker than its surroundings, dark; results are clipped
+    to [0, 1]. Dirt thinner than the window, or sharper than its edges, survives.
+
+    Parameters
+    ----------
+    pages : sequence of numpy.ndarray
+        Pages in [0, 1], shape (H, W).
+    size : int, default 15
+        Side of the median filter's square window in pixels, odd, in [3, 101].
+
+    Returns
+    -------
+    list of numpy.ndarray of float32
+
+    Examples
+    --------
+    >>> page = np.full((20, 20), 0.5, np.float32); page[10, 5:15] = 0.1  # a grey page with a dark stroke
+    >>> out = divide_background([page], size=7)[0]
+    >>> float(out[0, 0]), round(float(out[10, 10]), 2)
+    (1.0, 0.2)
+    """
+    from skimage.filters import rank
+
+    pages = _check_pages(pages, "pages")
+    size = _check_int(size, "size", 3, 101)
+    if size % 2 == 0:
+        raise ValueError(f"size must be odd (a window centred on its pixel), got {size}")
+    window = np.ones((size, size), dtype=bool)
+    out = []
+    for page in pages:
+        u8 = np.rint(page * 255).astype(np.uint8)
+        background = rank.median(u8, window).astype(np.float32)  # on the 8 bits of the scans: fast and exact
+        out.append(np.clip(u8 / np.maximum(background, 1.0), 0.0, 1.0).astype(np.float32))
+    return out
 
 
 # ----------------------------------------------------------------------------------------------- synthetic pages

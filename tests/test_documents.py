@@ -242,6 +242,90 @@ def test_threshold_pages_make_white_above_the_threshold_and_black_elsewhere():
     assert out.dtype == np.float32 and out.tolist() == [[0.0, 0.0, 1.0, 1.0]]
 
 
+def test_pooled_rmse_weighs_every_pixel_alike_and_roots_once():
+    clean = [np.ones((1, 2)), np.ones((3, 2))]
+    pred = [np.zeros((1, 2)), np.ones((3, 2))]  # one short page all wrong, one tall page all right
+    assert docs.pooled_rmse(clean, pred) == pytest.approx(np.sqrt(2 / 8))
+    assert docs.page_rmse(clean, pred).mean() == pytest.approx(0.5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 6), st.integers(0, 2**32 - 1))
+def test_pooled_rmse_of_equal_sized_pages_is_never_below_the_mean_page_rmse(n, seed):
+    rng = np.random.default_rng(seed)
+    clean, pred = list(rng.random((n, 5, 7))), list(rng.random((n, 5, 7)))
+    assert docs.pooled_rmse(clean, pred) >= docs.page_rmse(clean, pred).mean() - 1e-12
+
+
+def test_divide_background_whitens_shaded_paper_and_keeps_the_strokes_dark():
+    shade = np.linspace(0.5, 0.9, 40, dtype=np.float32)[None, :].repeat(
+        30, axis=0
+    )  # paper darker on the left
+    text = np.ones((30, 40), np.float32)
+    text[10:12, 5:35] = 0.1  # a two-pixel stroke
+    (out,) = docs.divide_background([shade * text], size=9)
+    paper = text == 1
+    assert out.dtype == np.float32 and out.shape == text.shape
+    assert np.abs(out[paper] - 1).max() < 0.05  # the gradient is gone (from 0.5-0.9)
+    assert out[~paper].max() < 0.15  # the stroke is still ink
+
+
+def test_divide_background_needs_an_odd_window():
+    with pytest.raises(ValueError, match="size must be odd"):
+        docs.divide_background([np.ones((8, 8))], size=10)
+
+
+def test_background_groups_find_pages_on_the_same_paper_whatever_their_texts():
+    rng = np.random.default_rng(0)
+    papers = [np.clip(0.7 + 0.1 * rng.standard_normal((40, 48)), 0, 1) for _ in range(2)]
+    texts = [np.where(rng.random((40, 48)) < 0.1, 0.0, 1.0) for _ in range(3)]
+    noisy = [papers[0] * texts[0], papers[1] * texts[1], papers[0] * texts[2], papers[1] * texts[0]]
+    clean = [texts[0], texts[1], texts[2], texts[0]]
+    assert docs.background_groups(noisy, clean, stride=2).tolist() == [0, 1, 0, 1]
+
+
+def test_background_groups_keep_pages_of_other_shapes_apart():
+    page = np.full((16, 16), 0.8)
+    labels = docs.background_groups(
+        [page, page[:12], page], [np.ones((16, 16)), np.ones((12, 16)), np.ones((16, 16))]
+    )
+    assert labels.tolist() == [0, 1, 0]
+
+
+@pytest.mark.skipif(not HAS_DOCUMENTS, reason="needs the Kaggle pages under $COURSE_DATA_DIR")
+def test_real_pages_reuse_a_few_backgrounds_each_text_on_four():
+    from course_utils.data import load_dirty_documents
+
+    noisy, clean, _ = load_dirty_documents()
+    backgrounds, texts = docs.background_groups(noisy, clean), docs.text_groups(clean)
+    assert 10 <= backgrounds.max() + 1 <= 20
+    assert all(len(set(backgrounds[texts == t])) == 4 for t in set(texts.tolist()))
+
+
+class Box:
+    """A stand-in model: a k x k box filter, applied ``times`` times (receptive field times * (k - 1) + 1)."""
+
+    def __init__(self, k, times=1):
+        self.k, self.times = k, times
+
+    def predict(self, x, verbose=0):
+        from scipy import ndimage
+
+        for _ in range(self.times):
+            x = ndimage.uniform_filter(x, size=(1, self.k, self.k, 1), mode="constant")
+        return x
+
+
+@pytest.mark.parametrize(("k", "times", "expected"), [(1, 1, 1), (3, 1, 3), (5, 1, 5), (3, 2, 5), (3, 3, 7)])
+def test_receptive_field_of_stacked_box_filters(k, times, expected):
+    assert docs.receptive_field(Box(k, times), size=32) == expected
+
+
+def test_receptive_field_wider_than_the_test_page_asks_for_a_larger_one():
+    with pytest.raises(ValueError, match="pass a larger size"):
+        docs.receptive_field(Box(15, 3), size=32)
+
+
 # ----------------------------------------------------------------------------------------------- synthetic pages
 def test_synthetic_page_is_byte_identical_for_the_same_seed(synthetic):
     noisy, clean = docs.synthetic_page(0)
