@@ -7,7 +7,7 @@ import pytest
 
 from course_utils import checks
 from course_utils.checks import nb04
-from course_utils.documents import page_rmse, text_groups, threshold_pages
+from course_utils.documents import page_rmse, pooled_rmse, text_groups, threshold_pages
 
 
 class _Untouchable:
@@ -149,49 +149,68 @@ def test_ex2_scoring_against_the_scans_is_caught():
 
 
 # ------------------------------------------------------------------------------------------------ exercise 3
-def test_ex3_a_better_model_passes(capsys):
+def _ex3(value, noisy, clean, tutorial, min_gain=0.0):
+    nb04.exercise_3(value, noisy=noisy, clean=clean, tutorial_rmse=tutorial, steps=100, min_gain=min_gain)
+
+
+def test_ex3_a_better_model_passes_and_is_compared_at_equal_steps(capsys):
     noisy, clean = _scans()
-    scan = float(page_rmse(clean, noisy).mean())
-    nb04.exercise_3(scan / 3, noisy=noisy, clean=clean, main_rmse=scan / 2, min_gain=scan / 4)
-    assert "✓ 04.3 right" in capsys.readouterr().out
+    scan = pooled_rmse(clean, noisy)
+    _ex3(scan / 3, noisy, clean, tutorial=scan / 2, min_gain=scan / 4)
+    out = capsys.readouterr().out
+    assert "✓ 04.3 right" in out and "better than the tutorial cleaner after the same 100 steps" in out
+
+
+def test_ex3_a_worse_model_than_the_tutorials_passes_and_says_so(capsys):
+    noisy, clean = _scans()
+    scan = pooled_rmse(clean, noisy)
+    _ex3(scan / 2, noisy, clean, tutorial=scan / 3, min_gain=scan / 4)
+    assert "not better than the tutorial cleaner" in capsys.readouterr().out
 
 
 def test_ex3_blank_answer_gets_a_hint_before_the_data_is_touched():
     with pytest.raises(checks.NotYet, match="`wide_rmse` is still None"):
         nb04.exercise_3(
-            None, noisy=_Untouchable(), clean=_Untouchable(), main_rmse=_Untouchable(), min_gain=0.0
+            None,
+            noisy=_Untouchable(),
+            clean=_Untouchable(),
+            tutorial_rmse=_Untouchable(),
+            steps=1,
+            min_gain=0.0,
         )
 
 
 @pytest.mark.parametrize(
     ("which", "match"),
     [
-        ("main", "seed cleaner's test RMSE"),
-        ("scan", "noisy scans themselves"),
+        ("tutorial", "tutorial cleaner's validation RMSE"),
+        ("scan", "noisy validation pages themselves"),
         ("threshold", "global threshold"),
+        ("scan_per_page", "mean per-page RMSE of the noisy"),
     ],
 )
 def test_ex3_a_baseline_number_is_not_a_new_model(which, match):
     noisy, clean = _scans()
-    scan = float(page_rmse(clean, noisy).mean())
+    scan = pooled_rmse(clean, noisy)
     value = {
-        "main": scan / 2,
+        "tutorial": scan / 2,
         "scan": scan,
-        "threshold": float(page_rmse(clean, threshold_pages(noisy)).mean()),
+        "threshold": pooled_rmse(clean, threshold_pages(noisy)),
+        "scan_per_page": float(page_rmse(clean, noisy).mean()),
     }[which]
     with pytest.raises(checks.NotYet, match=match):
-        nb04.exercise_3(value, noisy=noisy, clean=clean, main_rmse=scan / 2, min_gain=-1.0)
+        _ex3(value, noisy, clean, tutorial=scan / 2, min_gain=-1.0)
 
 
-def test_ex3_a_model_no_better_than_the_scan_fails_in_full_mode_only():
+def test_ex3_a_model_no_better_than_the_noisy_pages_fails_in_full_mode_only():
     noisy, clean = _scans()
-    scan = float(page_rmse(clean, noisy).mean())
-    with pytest.raises(checks.NotYet, match="does not beat handing in the scan"):
-        nb04.exercise_3(scan * 0.95, noisy=noisy, clean=clean, main_rmse=scan / 2, min_gain=0.05 * scan)
-    nb04.exercise_3(scan * 1.5, noisy=noisy, clean=clean, main_rmse=scan / 2, min_gain=-1.0)
+    scan = pooled_rmse(clean, noisy)
+    with pytest.raises(checks.NotYet, match="does not beat handing in the noisy pages"):
+        _ex3(scan * 0.95, noisy, clean, tutorial=scan / 2, min_gain=0.05 * scan)
+    _ex3(scan * 1.5, noisy, clean, tutorial=scan / 2, min_gain=-1.0)
 
 
 @pytest.mark.parametrize("value", [0.0, 1.5, 14.0])
 def test_ex3_an_rmse_out_of_range_gets_a_hint(value):
     with pytest.raises(checks.NotYet, match="between 0 and 1"):
-        nb04.exercise_3(value, noisy=[], clean=[], main_rmse=0.1, min_gain=0.0)
+        _ex3(value, [], [], tutorial=0.1)

@@ -131,7 +131,8 @@ def exercise_2(
             ),
             1e-4,
         ),
-        "the score is the mean of the per-page RMSEs (the competition's), not one RMSE over all the pixels",
+        "store the mean of the per-page RMSEs (cu.documents.page_rmse(...).mean()), not one RMSE pooled over all "
+        "the pixels (the competition's score, cu.documents.pooled_rmse)",
     )
     require(
         not _near(value, float(np.mean(per_page**2)), 1e-4),
@@ -155,33 +156,46 @@ def exercise_3(
     *,
     noisy: Sequence[np.ndarray],
     clean: Sequence[np.ndarray],
-    main_rmse: float,
+    tutorial_rmse: float,
+    steps: int,
     min_gain: float,
 ) -> str:
-    """``wide_rmse``: the mean test RMSE of a cleaner with a wider receptive field (``main_rmse``: the seed's)."""
-    from course_utils.documents import page_rmse, threshold_pages
+    """``wide_rmse``: the pooled validation RMSE of a cleaner with a wider receptive field after ``steps`` steps.
+
+    ``tutorial_rmse`` is the tutorial cleaner's pooled RMSE on the same validation pages after the same number of
+    steps (like for like); ``noisy``/``clean`` are those validation pages.
+    """
+    from course_utils.documents import page_rmse, pooled_rmse, threshold_pages
 
     value = _mean_rmse(wide_rmse, "wide_rmse")
     noisy, clean = _pages(noisy), _pages(clean)
-    scan = float(page_rmse(clean, noisy).mean())
-    main = float(np.mean(main_rmse))
+    scan = pooled_rmse(clean, noisy)
+    tutorial = float(np.mean(tutorial_rmse))
     require(
-        not _near(value, main, 1e-6),
-        "that is the seed cleaner's test RMSE (section 3): clean the test pages with your new, wider model",
+        not _near(value, tutorial, 1e-6),
+        "that is the tutorial cleaner's validation RMSE (section 3): score your new, wider model with val_rmse",
     )
     require(
         not _near(value, scan, 1e-6),
-        "that is the RMSE of the noisy scans themselves: clean the test pages with your wider model, then score "
-        "its output against the clean targets",
+        "that is the RMSE of the noisy validation pages themselves: clean them with your wider model, then score "
+        "its output against the clean targets (val_rmse(model) does both)",
     )
     require(
-        not _near(value, float(page_rmse(clean, threshold_pages(noisy)).mean()), 1e-6),
-        "that is the global threshold's RMSE: score your wider model's cleaned test pages",
+        not _near(value, pooled_rmse(clean, threshold_pages(noisy)), 1e-6),
+        "that is the global threshold's RMSE: score your wider model's cleaned validation pages",
+    )
+    require(
+        not _near(value, float(page_rmse(clean, noisy).mean()), 1e-6),
+        "that is the mean per-page RMSE of the noisy validation pages: score your wider model with val_rmse",
     )
     require(
         value < scan - min_gain,
-        f"your wider model does not beat handing in the scan by {min_gain:g} (RMSE {value:.4f}, scans "
-        f"{scan:.4f}): did it train for the whole FINETUNE_BUDGET on x_patches, y_patches, with a sigmoid output? "
-        "Score it on the test pages with cu.documents.clean_pages",
+        f"your wider model does not beat handing in the noisy pages by {min_gain:g} (RMSE {value:.4f}, noisy "
+        f"pages {scan:.4f}): did it train for WIDE_EPOCHS on x_patches, y_patches, with a sigmoid output? Score it "
+        "with val_rmse(model)",
     )
-    return f"wider model: test RMSE {value:.4f} (seed cleaner {main:.4f}, noisy scans {scan:.4f})"
+    verdict = "better than" if value < tutorial else "not better than"
+    return (
+        f"wider model after {steps} steps: validation RMSE {value:.4f}, {verdict} the tutorial cleaner after the "
+        f"same {steps} steps ({tutorial:.4f}; noisy pages {scan:.4f})"
+    )
