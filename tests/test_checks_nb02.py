@@ -185,7 +185,7 @@ def test_no_dropout_with_dropout_left_in_the_decoder_names_the_layer(x_test):
 @pytest.mark.parametrize(
     ("model", "value", "hint"),
     [
-        (_autoencoder(params=900), None, "not the architecture of section 1"),
+        (_autoencoder(params=900), None, "not the tutorial's architecture of section 1"),
         (_autoencoder(), 0.05, r"\*with\* dropout"),
         (_autoencoder(), 0.02, "not the error of `ae_nd` on the test images"),
         (_autoencoder(scale=0.5), None, "same budget"),

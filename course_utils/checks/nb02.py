@@ -147,12 +147,12 @@ def exercise_3(
     if reference is not None:
         require(
             model.count_params() == reference.count_params(),
-            "`ae_nd` is not the architecture of section 1 (8-dimensional code, Leaky ReLU): only dropout should "
+            "`ae_nd` is not the tutorial's architecture of section 1 (8-dimensional code, Leaky ReLU): only dropout should "
             "change",
         )
     require(
         not np.isclose(value, with_dropout, rtol=1e-9),
-        "that is the test MSE of the model *with* dropout (conv_mse): store the new model's",
+        "that is the test MSE of the model *with* dropout (tutorial_mse): store the new model's",
     )
     images = np.asarray(x_test)
     part = images[:n_check]
