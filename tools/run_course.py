@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def run_notebook(path: Path, build: Path, mode: str, timeout: int) -> dict:
     """Execute one notebook; return ``{"notebook", "seconds", "status", "metrics"}``."""
-    build = Path(build).resolve()  # the kernel runs in the notebook's folder: a relative path would point there
+    # the kernel runs in the notebook's folder: a relative path would point there
+    build = Path(build).resolve()
     results_file = build / "results" / (path.stem + ".json")
     results_file.parent.mkdir(parents=True, exist_ok=True)
     results_file.unlink(missing_ok=True)
