@@ -15,6 +15,10 @@ Environment variables read here (and only here):
     A JSON file that :func:`course_utils.metrics.record` writes a notebook's key figures into.
 ``COURSE_OFFLINE``
     ``1`` forbids downloads (the tests set it): data must come from ``COURSE_DATA_DIR`` or the cache.
+``COURSE_STRICT_CHECKS``
+    ``1`` makes an exercise's self-check raise when the answer is not right (the tests and ``make course`` set it,
+    so that a solution notebook fails loudly). Unset, a check prints a ✗ line with its hint and returns False,
+    so that "Run all" on a student edition runs to the end.
 """
 
 from __future__ import annotations
@@ -99,6 +103,18 @@ def _mode_from_env() -> str:
     return mode
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes")
+
+
+def strict_checks() -> bool:
+    """True when ``COURSE_STRICT_CHECKS`` asks the exercises' checks to raise instead of printing ✗ (tests).
+
+    Read at every call, so a notebook can switch it with ``%env COURSE_STRICT_CHECKS=1``.
+    """
+    return _flag("COURSE_STRICT_CHECKS")
+
+
 def get_config(seed: int = 42) -> Config:
     """Read the configuration from the environment (no side effects).
 
@@ -123,7 +139,7 @@ def get_config(seed: int = 42) -> Config:
         seed=int(seed),
         data_dir=Path(data_dir).expanduser() if data_dir else None,
         results_file=Path(results).expanduser() if results else None,
-        offline=os.environ.get("COURSE_OFFLINE", "").strip().lower() in ("1", "true", "yes"),
+        offline=_flag("COURSE_OFFLINE"),
     )
 
 

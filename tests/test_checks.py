@@ -35,7 +35,7 @@ def _exercises(path: Path) -> list[tuple[int, object, object, object]]:
     cells = nbformat.read(path, as_version=4).cells
     out = []
     for i, cell in enumerate(cells):
-        if "solution" in _tags(cell):
+        if "solution" in _tags(cell) and cell.cell_type == "code":  # markdown solutions are model answers
             check = cells[i + 1]
             match = CALL.search(check.source)
             out.append((int(match.group(2)) if match else -1, cells[i - 1], cell, check))
@@ -124,20 +124,51 @@ def test_student_edition_keeps_every_check_and_no_solution_code(path):
 
 
 # ------------------------------------------------------------------------------------------------ core helpers
-def test_a_passing_check_prints_one_line_and_returns_true(capsys):
+def test_a_check_prints_one_line_and_returns_whether_the_answer_is_right(capsys, monkeypatch):
     @checks.exercise("99.1")
     def demo(answer):
         checks.answered(answer, "answer", "a number")
         checks.require(answer == 42, "count again")
         return "well done"
 
-    assert demo(42) is None
-    assert capsys.readouterr().out == "✓ 99.1 right: well done\n"
-    with pytest.raises(checks.NotYet, match=r"^99\.1 not yet: count again$"):
-        demo(41)
-    with pytest.raises(checks.NotYet, match="`answer` is still None: store a number in it"):
-        demo(None)
-    checks.REGISTRY.pop("99.1")
+    try:
+        monkeypatch.setenv("COURSE_STRICT_CHECKS", "0")  # a learner's notebook: "Run all" must not stop
+        assert demo(42) is True
+        assert capsys.readouterr().out == "✓ 99.1 right: well done\n"
+        assert demo(41) is False
+        assert capsys.readouterr().out == "✗ 99.1 not yet: count again\n"
+        assert demo(None) is False
+        assert capsys.readouterr().out == "✗ 99.1 not yet: `answer` is still None: store a number in it\n"
+
+        monkeypatch.setenv(
+            "COURSE_STRICT_CHECKS", "1"
+        )  # the tests: a solution that is not right fails loudly
+        assert demo(42) is True
+        with pytest.raises(checks.NotYet, match=r"^99\.1 not yet: count again$"):
+            demo(41)
+        with pytest.raises(checks.NotYet, match="`answer` is still None: store a number in it"):
+            demo(None)
+        assert "✗" not in capsys.readouterr().out
+    finally:
+        checks.REGISTRY.pop("99.1")
+
+
+def test_an_unforeseen_error_in_a_check_is_a_hint_for_learners_and_an_error_in_the_tests(capsys, monkeypatch):
+    @checks.exercise("99.2")
+    def demo(answer):
+        return f"{1 / answer}"
+
+    try:
+        monkeypatch.setenv("COURSE_STRICT_CHECKS", "0")
+        assert demo(0) is False
+        assert capsys.readouterr().out == (
+            "✗ 99.2 not yet: the check could not use your answer (ZeroDivisionError: division by zero)\n"
+        )
+        monkeypatch.setenv("COURSE_STRICT_CHECKS", "1")
+        with pytest.raises(ZeroDivisionError):
+            demo(0)
+    finally:
+        checks.REGISTRY.pop("99.2")
 
 
 def test_answered_function_calls_the_function_and_explains_errors():

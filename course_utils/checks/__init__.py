@@ -6,14 +6,20 @@ needs from the notebook)::
 
     cu.checks.nb03.exercise_1(expected_mse, predicted, x=x_test, x_noisy=x_test_noisy)
 
-When the answer is right, the check prints one line (``✓ 03.1 right: ...``). When it is not,
-it raises :class:`NotYet` — an ``AssertionError`` whose message is a *hint*: what is wrong and where to look, never
-the solution. A blank answer (still ``None``) gets a hint too. The checks compute their references with their own
-code, so they also catch answers that are consistent but wrong.
+When the answer is right, the check prints one line (``✓ 03.1 right: ...``) and returns True. When it is not, it
+prints ``✗ 03.1 not yet: ...`` with a *hint* (what is wrong and where to look, never the solution) and returns False,
+so that "Run all" on a half-done notebook runs to the end. A blank answer (still ``None``) gets a hint too.
+
+With ``COURSE_STRICT_CHECKS=1`` (the tests and ``make course`` set it) a check that is not right raises
+:class:`NotYet` instead, so that a solution notebook whose answer went wrong fails loudly.
+
+The checks do not contain the answers: they test an answer by a method of their own (a simulation, a numerical
+integral, a property only the right answer has, a hash of an exact value), and they recompute figures that depend
+on the learner's model from that model and the data.
 
 Writing a check: decorate it with :func:`exercise`, validate the answer first (so that a blank answer is caught
-before anything else is computed), then compare with a reference using :func:`require`, :func:`close` and
-:func:`answered`, and return a short note for the "right" line.
+before anything else is computed), then test it with :func:`require`, :func:`close` and :func:`answered` (raising
+:class:`NotYet` with a hint), and return a short note for the "right" line.
 """
 
 from __future__ import annotations
@@ -27,8 +33,10 @@ from typing import Any
 
 import numpy as np
 
+from course_utils.config import strict_checks
+
 #: Every check by exercise id ("03.1" -> function); filled by :func:`exercise` as the notebook modules load.
-REGISTRY: dict[str, Callable[..., None]] = {}
+REGISTRY: dict[str, Callable[..., bool]] = {}
 
 _NOTEBOOK_MODULES = tuple(f"nb{i:02d}" for i in range(10))
 _ID = re.compile(r"^\d\d\.\d$")
@@ -38,33 +46,55 @@ class NotYet(AssertionError):
     """The answer is not right yet; the message says what to look at (never the solution)."""
 
 
-def exercise(exercise_id: str) -> Callable[[Callable[..., Any]], Callable[..., None]]:
+def exercise(exercise_id: str) -> Callable[[Callable[..., Any]], Callable[..., bool]]:
     """Register a check function under ``exercise_id`` ("NN.k": notebook NN, exercise k).
 
-    The wrapped check prints ``✓ NN.k right`` (with the check's own note, if it returns a string) and returns
-    ``None``, so that a notebook cell shows only that line; :class:`NotYet` raised inside it gets the exercise id
-    put in front of its hint.
+    The wrapped check prints ``✓ NN.k right`` (with the check's own note, if it returns a string) and returns True,
+    or prints ``✗ NN.k not yet: <hint>`` and returns False when the check raises :class:`NotYet`. An unexpected
+    error inside the check (an answer of a kind it did not foresee) is reported the same way, with its type. Under
+    ``COURSE_STRICT_CHECKS=1`` both raise :class:`NotYet` instead (the tests).
 
     Examples
     --------
+    >>> import os
+    >>> os.environ["COURSE_STRICT_CHECKS"] = "0"
     >>> @exercise("99.1")
     ... def demo(answer):
     ...     answered(answer, "answer", "a number")
     ...     require(answer == 42, "count again")
     >>> demo(42)
     ✓ 99.1 right
+    True
+    >>> demo(41)
+    ✗ 99.1 not yet: count again
+    False
+    >>> os.environ["COURSE_STRICT_CHECKS"] = "1"
+    >>> demo(None)
+    Traceback (most recent call last):
+    ...
+    course_utils.checks.NotYet: 99.1 not yet: `answer` is still None: store a number in it
     """
     if not isinstance(exercise_id, str) or not _ID.match(exercise_id):
         raise ValueError(f"exercise_id must look like '03.1' (notebook, exercise), got {exercise_id!r}")
 
-    def register(check: Callable[..., Any]) -> Callable[..., None]:
+    def register(check: Callable[..., Any]) -> Callable[..., bool]:
         @wraps(check)
-        def run(*args: Any, **kwargs: Any) -> None:
+        def run(*args: Any, **kwargs: Any) -> bool:
             try:
                 note = check(*args, **kwargs)
             except NotYet as err:
-                raise NotYet(f"{exercise_id} not yet: {err}") from None
-            print(f"✓ {exercise_id} right" + (f": {note}" if isinstance(note, str) and note else ""))
+                hint = str(err)
+            except Exception as err:  # noqa: BLE001 - an answer the check did not foresee is a hint, not a crash
+                if strict_checks():
+                    raise
+                hint = f"the check could not use your answer ({type(err).__name__}: {err})"
+            else:
+                print(f"✓ {exercise_id} right" + (f": {note}" if isinstance(note, str) and note else ""))
+                return True
+            if strict_checks():
+                raise NotYet(f"{exercise_id} not yet: {hint}") from None
+            print(f"✗ {exercise_id} not yet: {hint}")
+            return False
 
         run.exercise_id = exercise_id  # type: ignore[attr-defined]
         REGISTRY[exercise_id] = run
@@ -136,7 +166,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'course_utils.checks' has no attribute {name!r}")
 
 
-def load_all() -> dict[str, Callable[..., None]]:
+def load_all() -> dict[str, Callable[..., bool]]:
     """Import every notebook's checks and return :data:`REGISTRY` (for tests and tools)."""
     for name in _NOTEBOOK_MODULES:
         try:
