@@ -10,7 +10,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 # Notebooks run in parallel on 2 workers; each notebook stays on one worker (its cells run in order).
 PYTEST_NOTEBOOKS := --nbval-lax --nbval-current-env -n 2 --dist loadscope
 
-.PHONY: install lab test unit notebooks course site student data stamp colab-check reproducible lint benchmark clean
+.PHONY: install lab test unit notebooks course site student assignment data stamp colab-check reproducible lint benchmark clean
 
 $(READY): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,8 +31,9 @@ lab: install  ## open JupyterLab on the notebooks (full mode)
 test: install  ## unit tests + docstring examples + every notebook top to bottom in smoke mode (offline)
 	COURSE_MODE=smoke COURSE_OFFLINE=1 $(BIN)/python -m pytest tests course_utils notebooks --doctest-modules $(PYTEST_NOTEBOOKS)
 
-unit: install  ## unit tests only
-	COURSE_MODE=smoke COURSE_OFFLINE=1 $(BIN)/python -m pytest tests course_utils --doctest-modules -n 2
+unit: install  ## unit tests only (without the notebook runs: student editions, nbgrader)
+	COURSE_MODE=smoke COURSE_OFFLINE=1 $(BIN)/python -m pytest tests course_utils --doctest-modules -n 2 \
+		--ignore=tests/test_student_runs.py --deselect tests/test_assignment.py::test_nbgrader_grades_the_solution_full_the_blank_zero_and_a_wrong_answer_partly
 
 notebooks: install  ## notebooks only, smoke mode
 	COURSE_MODE=smoke COURSE_OFFLINE=1 $(BIN)/python -m pytest notebooks $(PYTEST_NOTEBOOKS)
@@ -44,14 +45,18 @@ site: install  ## the executed course as HTML -> build/site/ (MODE=smoke: execut
 	$(if $(MODE),$(BIN)/python tools/run_course.py --mode $(MODE)$(if $(ONLY), --only $(ONLY)))
 	$(BIN)/python tools/build_site.py
 
-student: $(TOOLS_READY)  ## student editions (no solution cells) -> build/student/
+student: $(TOOLS_READY)  ## student editions (no solutions, badges opening themselves) -> student/ (tracked: commit it)
 	$(BIN)/python tools/student_edition.py
+
+assignment: install  ## nbgrader course folder: source/ and release/ of every notebook -> build/nbgrader/
+	$(BIN)/python tools/assignment.py$(if $(ONLY), --only $(ONLY))
 
 data: install  ## download MNIST and Fashion-MNIST into data/ (checksummed) for offline use
 	$(BIN)/python -c "import course_utils.data as d; d.load_mnist(smoke=False); d.load_fashion_mnist(smoke=False); print('data/ is ready')"
 
-stamp: $(TOOLS_READY)  ## re-stamp Colab badges and setup cells from pyproject's repository URL
+stamp: $(TOOLS_READY)  ## re-stamp Colab badges and setup cells from pyproject's repository URL (and student/)
 	$(BIN)/python tools/stamp_notebooks.py
+	$(BIN)/python tools/student_edition.py
 
 benchmark: install  ## time the helpers on this machine -> build/benchmarks.md
 	$(BIN)/python tools/benchmark.py

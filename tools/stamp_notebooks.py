@@ -6,6 +6,9 @@ who forks the course changes it there and runs::
     python tools/stamp_notebooks.py          # rewrite notebooks/NN_*.ipynb in place
     python tools/stamp_notebooks.py --check  # exit 1 if any notebook is not stamped (used by the tests)
 
+then ``make student`` (the student editions in ``student/`` are stamped from the same URL, their badges opening
+themselves), and commits and pushes both folders.
+
 The badge is the line of the first (title) cell that starts with ``[![Open In Colab]``; the setup cell is the code
 cell tagged ``colab-setup``. Both are created if missing (badge after the title line, setup cell after the first
 markdown cell).
@@ -40,10 +43,10 @@ def repository_url(pyproject: Path = ROOT / "pyproject.toml") -> str:
     return url
 
 
-def badge(url: str, notebook: str) -> str:
-    """The Markdown badge that opens ``notebooks/<notebook>`` of ``url`` in Colab."""
+def badge(url: str, notebook: str, folder: str = "notebooks") -> str:
+    """The Markdown badge that opens ``<folder>/<notebook>`` of ``url`` in Colab (the student edition: ``student``)."""
     path = url.removeprefix("https://github.com/")
-    target = f"https://colab.research.google.com/github/{path}/blob/{BRANCH}/notebooks/{notebook}"
+    target = f"https://colab.research.google.com/github/{path}/blob/{BRANCH}/{folder}/{notebook}"
     return f"{BADGE_PREFIX}(https://colab.research.google.com/assets/colab-badge.svg)]({target})"
 
 
@@ -60,14 +63,14 @@ def setup_source(url: str) -> str:
     )
 
 
-def stamp(nb: nbformat.NotebookNode, name: str, url: str) -> bool:
-    """Stamp one notebook in memory; return True if it changed."""
+def stamp(nb: nbformat.NotebookNode, name: str, url: str, folder: str = "notebooks") -> bool:
+    """Stamp one notebook in memory (its badge opening ``<folder>/<name>``); return True if it changed."""
     changed = False
     md = next((c for c in nb.cells if c.cell_type == "markdown"), None)
     if md is None:
         raise ValueError(f"{name} has no markdown title cell")
     lines = md.source.split("\n")
-    new_badge = badge(url, name)
+    new_badge = badge(url, name, folder)
     idx = next((i for i, line in enumerate(lines) if line.startswith(BADGE_PREFIX)), None)
     if idx is None:
         lines.insert(1, "")
