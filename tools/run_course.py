@@ -1,7 +1,8 @@
 """Execute the course's notebooks and write a results table (``make course``).
 
 Each notebook runs in a fresh kernel with ``COURSE_MODE`` set (full by default) and ``COURSE_RESULTS_FILE``
-pointing at ``build/results/<notebook>.json``, where :func:`course_utils.metrics.record` writes its key figures.
+pointing at ``build/results/<notebook>.json`` (and ``COURSE_STRICT_CHECKS=1``: a solution whose self-check is not ✓
+fails), where :func:`course_utils.metrics.record` writes its key figures.
 The executed notebooks go to ``build/executed/``; ``build/results.md`` lists wall time and figures per notebook::
 
     python tools/run_course.py                      # every notebook, full mode
@@ -37,7 +38,10 @@ def run_notebook(path: Path, build: Path, mode: str, timeout: int) -> dict:
     results_file.parent.mkdir(parents=True, exist_ok=True)
     results_file.unlink(missing_ok=True)
     env_backup = dict(os.environ)
-    os.environ.update({"COURSE_MODE": mode, "COURSE_RESULTS_FILE": str(results_file)})
+    # Strict checks: an exercise whose solution is not ✓ stops the notebook (and is reported), as in the tests.
+    os.environ.update(
+        {"COURSE_MODE": mode, "COURSE_RESULTS_FILE": str(results_file), "COURSE_STRICT_CHECKS": "1"}
+    )
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
