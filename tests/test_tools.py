@@ -52,12 +52,22 @@ def test_results_markdown_lists_time_status_and_figures():
             "mode": "full",
             "date": "2026-11-22",
             "seconds": 12.3,
+            "peak_mib": 2345.0,
             "status": "ok",
             "metrics": {"a": 0.123456, "b": "x"},
-        }
+        },
+        {
+            "notebook": "01_x",
+            "mode": "full",
+            "date": "2026-11-22",
+            "seconds": 1.0,
+            "status": "ok",
+            "metrics": {},
+        },
     ]
     md = run_course.results_markdown(rows)
-    assert "| 00_welcome | full | 2026-11-22 | 12 s | ok |" in md and "| a | 0.1235 |" in md
+    assert "| 00_welcome | full | 2026-11-22 | 12 s | 2.3 GiB | ok |" in md and "| a | 0.1235 |" in md
+    assert "| 01_x | full | 2026-11-22 | 1 s | n/a | ok |" in md  # rows of runs before peak RAM was measured
 
 
 def test_runner_executes_a_notebook_and_collects_recorded_figures(tmp_path, monkeypatch):
@@ -69,6 +79,7 @@ def test_runner_executes_a_notebook_and_collects_recorded_figures(tmp_path, monk
     nbformat.write(nb, path)
     row = run_course.run_notebook(path, tmp_path / "build", "smoke", timeout=120)
     assert row["status"] == "ok" and row["metrics"] == {"answer": 42}
+    assert 20 < row["peak_mib"] < 4096  # an IPython kernel with course_utils imported
     assert (tmp_path / "build" / "executed" / "07_tiny.ipynb").is_file()
     assert json.loads((tmp_path / "build" / "results" / "07_tiny.json").read_text())["seconds"] > 0
     assert run_course.collect(tmp_path / "build")[0]["notebook"] == "07_tiny"

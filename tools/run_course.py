@@ -30,8 +30,22 @@ from nbclient.exceptions import CellExecutionError
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def kernel_peak_mib(client: NotebookClient) -> float | None:
+    """The kernel's peak resident memory so far (Linux ``VmHWM``), in MiB, or None where it cannot be read."""
+    try:
+        pid = client.km.provisioner.process.pid
+        status = Path(f"/proc/{pid}/status").read_text()
+    except (AttributeError, OSError):
+        return None
+    match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
+    return round(int(match.group(1)) / 1024, 1) if match else None
+
+
 def run_notebook(path: Path, build: Path, mode: str, timeout: int) -> dict:
-    """Execute one notebook; return ``{"notebook", "seconds", "status", "metrics"}``."""
+    """Execute one notebook; return ``{"notebook", "seconds", "peak_mib", "status", "metrics"}``.
+
+    ``peak_mib`` is the kernel's peak resident memory, read after every cell (the high-water mark only grows).
+    """
     # the kernel runs in the notebook's folder: a relative path would point there
     build = Path(build).resolve()
     results_file = build / "results" / (path.stem + ".json")
@@ -46,6 +60,12 @@ def run_notebook(path: Path, build: Path, mode: str, timeout: int) -> dict:
     client = NotebookClient(
         nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
     )
+    peak: dict[str, float | None] = {"mib": None}
+
+    def read_peak(**_) -> None:
+        peak["mib"] = kernel_peak_mib(client) or peak["mib"]
+
+    client.on_cell_executed = read_peak  # the kernel is alive here (not any more in on_notebook_complete)
     start = time.perf_counter()
     status = "ok"
     try:
@@ -66,6 +86,7 @@ def run_notebook(path: Path, build: Path, mode: str, timeout: int) -> dict:
         "mode": mode,
         "date": dt.date.today().isoformat(),
         "seconds": round(seconds, 1),
+        "peak_mib": peak["mib"],
         "status": status,
         "metrics": metrics,
     }
@@ -115,6 +136,10 @@ def machine_description() -> str:
     )
 
 
+def _mib(value: float | None) -> str:
+    return "n/a" if value is None else f"{value / 1024:.1f} GiB" if value >= 1024 else f"{value:.0f} MiB"
+
+
 def results_markdown(rows: list[dict]) -> str:
     """The results table as Markdown: wall time and status per notebook, then each notebook's figures."""
     lines = [
@@ -122,15 +147,16 @@ def results_markdown(rows: list[dict]) -> str:
         "",
         f"Machine: {machine_description()}.",
         "",
-        "| notebook | mode | date | wall time | status |",
-        "|---|---|---|---:|---|",
+        "| notebook | mode | date | wall time | peak RAM | status |",
+        "|---|---|---|---:|---:|---|",
     ]
     lines += [
-        f"| {r['notebook']} | {r['mode']} | {r['date']} | {r['seconds']:.0f} s | {r['status']} |"
+        f"| {r['notebook']} | {r['mode']} | {r['date']} | {r['seconds']:.0f} s | {_mib(r.get('peak_mib'))} | "
+        f"{r['status']} |"
         for r in rows
     ]
     total = sum(r["seconds"] for r in rows)
-    lines += [f"| **total** | | | **{total:.0f} s** | |", ""]
+    lines += [f"| **total** | | | **{total:.0f} s** | | |", ""]
     for r in rows:
         lines += [f"## {r['notebook']}", ""]
         if r["metrics"]:
