@@ -10,7 +10,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 # Notebooks run in parallel on 2 workers; each notebook stays on one worker (its cells run in order).
 PYTEST_NOTEBOOKS := --nbval-lax --nbval-current-env -n 2 --dist loadscope
 
-.PHONY: install lab test unit notebooks course site student assignment data stamp colab-check reproducible lint benchmark clean
+.PHONY: install lab test unit notebooks course check-machine site student assignment data stamp colab-check reproducible lint benchmark clean
 
 $(READY): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ notebooks: install  ## notebooks only, smoke mode
 
 course: install  ## every notebook in full mode -> build/executed/, build/results.md
 	$(BIN)/python tools/run_course.py --mode full
+
+# The notebook with the longest full-mode run and the largest peak RAM on the reference machine (README).
+HEAVIEST ?= 08
+check-machine: install  ## can this machine run the course? The heaviest notebook in full mode: time and peak RAM
+	$(BIN)/python tools/run_course.py --mode full --only $(HEAVIEST) --build build/check-machine
 
 site: install  ## the executed course as HTML -> build/site/ (MODE=smoke: execute in smoke mode first)
 	$(if $(MODE),$(BIN)/python tools/run_course.py --mode $(MODE)$(if $(ONLY), --only $(ONLY)))

@@ -117,3 +117,49 @@ def test_tool_docstring_examples_hold(module):
 
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0 and result.failed == 0
+
+
+import session_plan  # noqa: E402
+
+
+def test_session_plan_reads_stars_words_and_measured_exercise_cost(tmp_path):
+    def timed(source, seconds, tags=()):
+        cell = nbformat.v4.new_code_cell(source, metadata={"tags": list(tags)})
+        cell.metadata["execution"] = {
+            "iopub.execute_input": "2026-12-02T10:00:00.000000Z",
+            "shell.execute_reply": f"2026-12-02T10:00:{seconds:02d}.500000Z",
+        }
+        return cell
+
+    cells = [
+        nbformat.v4.new_markdown_cell("# 42 · Demo\n\nfive words of prose here <!-- constant: not read -->"),
+        nbformat.v4.new_markdown_cell("**Exercise 1 ★★★ — hard.** Solve it."),
+        timed("x = None", 0),
+        timed("x = 1", 7, ["solution"]),
+        timed("cu.checks.nb42.exercise_1(x)", 2),
+        nbformat.v4.new_markdown_cell(
+            "**A model answer (42.1).** Not read.", metadata={"tags": ["solution"]}
+        ),
+    ]
+    source = nbformat.v4.new_notebook(cells=cells)
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "build" / "executed").mkdir(parents=True)
+    (tmp_path / "build" / "results").mkdir()
+    nbformat.write(source, tmp_path / "notebooks" / "42_demo.ipynb")
+    nbformat.write(source, tmp_path / "build" / "executed" / "42_demo.ipynb")
+    (tmp_path / "build" / "results" / "42_demo.json").write_text(
+        json.dumps({"mode": "full", "seconds": 300.0, "peak_mib": 2048.0})
+    )
+    plan = session_plan.plan(tmp_path / "notebooks" / "42_demo.ipynb", tmp_path / "build")
+    assert (
+        plan.words == 7 + 5
+    )  # title and prose, the exercise statement; not the comment, not the model answer
+    assert [(e.number, e.stars) for e in plan.exercises] == [(1, 3)] and plan.exercise_min == 30
+    assert plan.exercises[0].seconds == 7.5 + 2.5 and plan.exercise_compute_s == 10.0
+    row = session_plan.markdown([plan]).splitlines()[-1]
+    assert row == "| 42_demo | 0 min | 42.1 ★★★ | 30 min | 5.0 min | 10 s | 2.0 GiB |"
+    (tmp_path / "build" / "results" / "42_demo.json").write_text(
+        json.dumps({"mode": "smoke", "seconds": 3.0})
+    )
+    with pytest.raises(ValueError, match="smoke-mode run"):
+        session_plan.plan(tmp_path / "notebooks" / "42_demo.ipynb", tmp_path / "build")

@@ -186,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     for path in paths:
         row = run_notebook(path, args.build, args.mode, args.timeout)
         print(
-            f"{row['notebook']}: {row['seconds']:.0f} s, {row['status']}, {len(row['metrics'])} figures",
+            f"{row['notebook']}: {row['seconds']:.0f} s, peak RAM {_mib(row['peak_mib'])}, {row['status']}, "
+            f"{len(row['metrics'])} figures",
             flush=True,
         )
         ok = ok and row["status"] == "ok"
