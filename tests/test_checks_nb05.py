@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import keras
 import numpy as np
 import pytest
@@ -22,11 +24,6 @@ class _Untouchable:
         raise AssertionError("the check touched the notebook's data before rejecting the blank answer")
 
 
-def _sigmoid_codes() -> np.ndarray:
-    rng = np.random.default_rng(0)
-    return (1 / (1 + np.exp(-rng.normal(-3, 1.5, size=(300, 40))))).astype("float32")
-
-
 def _relu_codes() -> np.ndarray:
     rng = np.random.default_rng(1)
     z = np.maximum(rng.normal(-1.0, 1.0, size=(200, 30)), 0).astype("float32")
@@ -36,48 +33,45 @@ def _relu_codes() -> np.ndarray:
     return z
 
 
-def _kl(z, rho=RHO) -> float:
-    q = z.astype(np.float64).mean(axis=0)
-    return float(np.sum(rho * np.log(rho / q) + (1 - rho) * np.log((1 - rho) / (1 - q))))
-
-
 # ------------------------------------------------------------------------------------------------ exercise 1
-def test_ex1_right_penalty_passes(capsys):
-    z = _sigmoid_codes()
-    nb05.exercise_1(_kl(z), z=z, rho=RHO)
-    assert capsys.readouterr().out.startswith("✓ 05.1 right")
+def kl_slope(rho, rho_hat):  # the reference lives here, in the tests (not installed), not in the check
+    rho_hat = np.asarray(rho_hat, dtype=np.float64)
+    return -rho / rho_hat + (1 - rho) / (1 - rho_hat)
 
 
-def test_ex1_blank_answer_gets_a_hint_before_the_codes_are_touched():
-    with pytest.raises(checks.NotYet, match="`my_kl` is still None"):
-        nb05.exercise_1(None, z=_Untouchable(), rho=_Untouchable())
+def test_ex1_right_slope_passes(capsys):
+    assert nb05.exercise_1(kl_slope, rho=RHO) is True
+    out = capsys.readouterr().out
+    assert out.startswith("✓ 05.1 right") and "at rho / 2" in out
 
 
-def _reversed(z):
-    q = z.astype(np.float64).mean(axis=0)
-    return float(np.sum(q * np.log(q / RHO) + (1 - q) * np.log((1 - q) / (1 - RHO))))
+def test_ex1_blank_answer_gets_a_hint():
+    with pytest.raises(checks.NotYet, match="`kl_slope` must be a function"):
+        nb05.exercise_1(None)
+    with pytest.raises(checks.NotYet, match="returns None"):
+        nb05.exercise_1(lambda rho, rho_hat: None)
 
 
 @pytest.mark.parametrize(
     ("wrong", "match"),
     [
-        (lambda z: _kl(z) / z.shape[1], "sum over units"),
-        (lambda z: _kl(z) / np.log(2), "natural logarithm"),
-        (_reversed, "not symmetric"),
-        (lambda z: _kl(z.T), "over the images"),
+        (lambda r, q: -kl_slope(r, q), "sign is flipped"),
+        (lambda r, q: -r / np.asarray(q), "term for each outcome"),  # the "silent" term forgotten
+        (lambda r, q: np.log(np.asarray(q) / r) - np.log((1 - np.asarray(q)) / (1 - r)), "KL\\(rho_hat"),
+        (lambda r, q: np.sum(kl_slope(r, q)), "do not sum"),
+        (lambda r, q: kl_slope(r, q) / np.log(2), "not the slope"),  # in bits
+        (lambda r, q: (np.asarray(q) - r) / np.asarray(q), "not the slope"),
     ],
+    ids=["sign", "one-term", "reverse-kl", "summed", "bits", "other"],
 )
-def test_ex1_typical_mistakes_get_their_hint_without_the_value(wrong, match):
-    z = _sigmoid_codes()
-    with pytest.raises(checks.NotYet, match=match) as err:
-        nb05.exercise_1(wrong(z), z=z, rho=RHO)
-    assert f"{_kl(z):.2f}" not in str(err.value) and f"{_kl(z):.3g}" not in str(err.value)
+def test_ex1_typical_mistakes_get_their_hint(wrong, match):
+    with pytest.raises(checks.NotYet, match=match):
+        nb05.exercise_1(wrong, rho=RHO)
 
 
-def test_ex1_an_array_is_not_a_penalty():
-    z = _sigmoid_codes()
-    with pytest.raises(checks.NotYet, match="single finite number"):
-        nb05.exercise_1(np.ones(40), z=z, rho=RHO)
+def test_ex1_the_check_holds_no_reference_formula():
+    source = Path(nb05.__file__).read_text()
+    assert "(1 - rho) / (1 - " not in source and "rho / rho_hat" not in source
 
 
 # ------------------------------------------------------------------------------------------------ exercise 2
@@ -200,3 +194,26 @@ def test_ex3_blank_or_not_a_layer_gets_a_hint():
 def test_ex3_typical_mistakes_get_their_hint(layer, match):
     with pytest.raises(checks.NotYet, match=match):
         nb05.exercise_3(layer)
+
+
+def test_ex2_made_up_rates_of_the_right_kind_do_not_pass():
+    z = _relu_codes()
+    rates = (z > 0).mean(axis=0)
+    rates[10] += 1 / len(z)  # one unit's count off by one image
+    with pytest.raises(checks.NotYet, match="above 0"):
+        nb05.exercise_2(rates, 4, z=z)
+
+
+def test_ex3_a_layer_that_drops_a_large_value_is_caught():
+    class KeepsTheSmallest(BatchTopK):
+        def call(self, z):
+            return -BatchTopK.call(self, -z)
+
+    with pytest.raises(checks.NotYet, match="largest"):
+        nb05.exercise_3(KeepsTheSmallest)
+
+
+def test_the_checks_hold_no_reference_solution():
+    source = Path(nb05.__file__).read_text()
+    for leak in ("_kl_terms", "_batch_topk_reference", "_topk_reference", "np.mean(z > 0", "z > 0).mean"):
+        assert leak not in source, leak

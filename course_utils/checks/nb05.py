@@ -1,69 +1,104 @@
-"""Checks for the exercises of notebook 05 (sparse autoencoders)."""
+"""Checks for the exercises of notebook 05 (sparse autoencoders).
+
+How each answer is tested, without a reference solution in this file:
+
+* 05.1 (the slope of the KL penalty): against automatic differentiation of the course's own
+  :func:`course_utils.regularizers.kl_sparsity`, and against finite differences for the typical mistakes.
+* 05.2 (firing rates and dead units): by properties of the codes themselves. A firing rate ``r`` of a unit over
+  ``N`` images is a count ``r N`` of images, which must equal the number of the unit's sorted values that lie
+  beyond 0 (where 0 falls among them); a dead unit is one whose largest value is not above 0.
+* 05.3 (BatchTopK): by the properties that define the output: every value is the input's or 0, there are
+  ``k N`` of the input's values, and none that was dropped is larger than one that was kept.
+"""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from course_utils.checks import NotYet, answered, as_array, as_number, close, exercise, require
+from course_utils.checks import NotYet, answered, answered_function, as_array, as_number, exercise, require
 
-_CLIP = 1e-7  # mean activations are clipped to [_CLIP, 1 - _CLIP], as in cu.regularizers.kl_sparsity
-
-
-def _kl_terms(rho: float, rho_hat: np.ndarray) -> np.ndarray:
-    """KL(rho || rho_hat) elementwise, in nats."""
-    q = np.clip(rho_hat, _CLIP, 1 - _CLIP)
-    return rho * np.log(rho / q) + (1 - rho) * np.log((1 - rho) / (1 - q))
+_RHOS = (0.05, 0.2)  # targets at which the slope is probed
 
 
-def _near(value: float, reference: float, rtol: float = 1e-3) -> bool:
-    return bool(abs(value - reference) <= rtol * abs(reference) + 1e-9)
+def _autodiff_slope(rho: float, rho_hat: np.ndarray) -> np.ndarray:
+    """d/d(rho_hat_j) of cu.regularizers.kl_sparsity(rho, rho_hat), by TensorFlow's automatic differentiation."""
+    import tensorflow as tf
+
+    from course_utils.regularizers import kl_sparsity
+
+    var = tf.Variable(np.asarray(rho_hat, dtype=np.float64))
+    with tf.GradientTape() as tape:
+        total = kl_sparsity(rho, var)
+    return np.asarray(tape.gradient(total, var), dtype=np.float64)
+
+
+def _finite_difference(fn, x: np.ndarray) -> np.ndarray:
+    """Central differences of the scalar function fn at each element of x (float64)."""
+    h = 1e-6 * np.minimum(x, 1 - x)
+    return (np.array([fn(v) for v in x + h]) - np.array([fn(v) for v in x - h])) / (2 * h)
 
 
 @exercise("05.1")
-def exercise_1(my_kl, *, z, rho: float) -> str:
-    """``my_kl``: the KL sparsity penalty, summed over units, of the sigmoid codes ``z`` for the target ``rho``."""
-    answered(my_kl, "my_kl", "the KL sparsity penalty of the test codes (a float, in nats)")
-    value = as_number(my_kl, "my_kl")
-    z = np.asarray(z, dtype=np.float64)
-    rho_hat = z.mean(axis=0)
-    terms = _kl_terms(rho, rho_hat)
-    reference = float(terms.sum())
-    if _near(value, reference):
-        return f"KL penalty {value:.3f} nats over {z.shape[1]} units"
-    require(value >= 0, "a KL divergence is never negative: check the order of the fractions inside the logs")
-    require(
-        not _near(value, float(terms.mean())),
-        "that is the mean over the units: the penalty is a sum over units",
+def exercise_1(kl_slope, *, rho: float | None = None) -> str:
+    """``kl_slope(rho, rho_hat)``: the derivative of KL(rho || rho_hat) with respect to rho_hat, elementwise."""
+    answered_function(kl_slope, "kl_slope", probe=(0.05, np.array([0.1, 0.5])))
+    from course_utils.regularizers import kl_sparsity
+
+    rho_hat = np.concatenate(
+        [np.linspace(0.01, 0.95, 48), np.random.default_rng(5).uniform(0.001, 0.999, 16)]
     )
-    require(
-        not _near(value, reference / math.log(2)),
-        "that is in bits: use the natural logarithm (np.log), the penalty is in nats",
-    )
-    q = np.clip(rho_hat, _CLIP, 1 - _CLIP)
-    require(
-        not _near(value, float(np.sum(q * np.log(q / rho) + (1 - q) * np.log((1 - q) / (1 - rho))))),
-        "the divergence is not symmetric: you computed KL(ρ̂ ‖ ρ); the penalty is KL(ρ ‖ ρ̂) as in section 3",
-    )
-    require(
-        not _near(value, float(np.sum(rho * np.log(rho / q)))),
-        "only the 'fires' outcome is there: a Bernoulli KL has a term for each outcome (fires and silent)",
-    )
-    require(
-        not _near(value, float(_kl_terms(rho, z.mean(axis=1)).sum()))
-        and not _near(value, float(_kl_terms(rho, z.mean(axis=1)).mean())),
-        "ρ̂ is one mean activation per unit: average the codes over the images (axis 0), not over the units",
-    )
-    require(
-        not _near(value, float(_kl_terms(rho, z).sum(axis=1).mean())),
-        "the penalty uses each unit's *mean* activation over the test images: average the codes first, then "
-        "take the divergence",
-    )
-    raise NotYet(
-        "compute ρ̂, each unit's mean activation over the test codes, then the sum over units of the KL "
-        "divergence of section 3, in nats, with ρ = RHO"
-    )
+
+    def call(r: float, q: np.ndarray) -> np.ndarray:
+        try:
+            out = kl_slope(r, q)
+        except Exception as err:  # noqa: BLE001 - the learner's error becomes a hint
+            raise NotYet(
+                f"kl_slope({r}, rho_hat) failed with {type(err).__name__}: {err}; use NumPy (np.log, arithmetic "
+                "on arrays), so that it works on an array of mean activations"
+            ) from None
+        out = np.asarray(out, dtype=np.float64)
+        require(
+            out.shape == q.shape,
+            f"with {q.size} mean activations kl_slope must return {q.size} slopes (one per unit, shape "
+            f"{q.shape}), got shape {out.shape}: do not sum over the units",
+        )
+        return as_array(out, "kl_slope(rho, rho_hat)")
+
+    for r in _RHOS:
+        ours = call(r, rho_hat)
+        at_target = call(r, np.array([r]))[0]
+        if np.allclose(ours, _autodiff_slope(r, rho_hat), rtol=1e-6, atol=1e-9):
+            continue
+        require(
+            abs(at_target) < 1e-6,
+            "the penalty has its minimum at rho_hat = rho, so its slope must be 0 there: is a term missing? KL "
+            "between two Bernoulli distributions has a term for each outcome (fires and silent)",
+        )
+        require(
+            not np.allclose(ours, -_autodiff_slope(r, rho_hat), rtol=1e-6, atol=1e-9),
+            "the sign is flipped: above the target the penalty grows, so its slope there is positive",
+        )
+        reverse = _finite_difference(lambda v, r=r: float(kl_sparsity(float(v), np.array([r]))), rho_hat)
+        require(
+            not np.allclose(ours, reverse, rtol=1e-4, atol=1e-7),
+            "that is the slope of KL(rho_hat || rho): the penalty of section 3 is KL(rho || rho_hat), with the "
+            "target first",
+        )
+        raise NotYet(
+            f"not the slope at rho = {r}: differentiate each of the two terms of KL(rho || rho_hat) with respect "
+            "to rho_hat, with rho a constant (d/dx log(c / x) = -1/x)"
+        )
+    r = 0.05 if rho is None else float(rho)
+    half, twice = (float(call(r, np.array([f * r]))[0]) for f in (0.5, 2.0))
+    return f"the slope of the penalty is 0 at the target rho = {r:g}, {half:+.3f} at rho / 2, {twice:+.3f} at 2 rho"
+
+
+def _positive_counts(z: np.ndarray, strict: bool = True) -> np.ndarray:
+    """For each unit (column), how many images it is above 0 on (at or above 0 when not strict): where 0 falls
+    among the unit's sorted values."""
+    ascending = np.sort(z, axis=0)
+    side = "right" if strict else "left"
+    return np.array([len(col) - np.searchsorted(col, 0.0, side=side) for col in ascending.T], dtype=int)
 
 
 @exercise("05.2")
@@ -73,7 +108,7 @@ def exercise_2(lifetime, n_dead, *, z) -> str:
     answered(n_dead, "n_dead", "the number of units that never fire (an int)")
     rates = as_array(lifetime, "lifetime")
     dead = as_number(n_dead, "n_dead")
-    z = np.asarray(z)
+    z = np.asarray(z, dtype=np.float64)
     n_inputs, n_units = z.shape
     if rates.shape != (n_units,):
         require(
@@ -82,52 +117,37 @@ def exercise_2(lifetime, n_dead, *, z) -> str:
             "taken over the images (axis 0)",
         )
         raise NotYet(f"`lifetime` must hold one firing rate per unit: shape ({n_units},), got {rates.shape}")
-    reference = np.mean(z > 0, axis=0)
-
-    def mistaken(candidate: np.ndarray) -> bool:  # the answer matches a typical mistake, not the reference
-        return bool(
-            np.allclose(rates, candidate, atol=1e-6) and not np.allclose(reference, candidate, atol=1e-6)
+    require(
+        np.all(rates >= 0) and not (np.all(rates <= 100) and np.any(rates > 1)),
+        "firing rates are fractions of the images (between 0 and 1), not percentages",
+    )
+    require(np.all(rates <= 1), "a firing rate is a fraction of the images: between 0 and 1")
+    counts = rates * n_inputs
+    require(
+        np.allclose(counts, np.round(counts), atol=1e-6),
+        "a firing rate counts *how often* a unit is above 0 (a number of images divided by their number), not how "
+        "much: yours are not counts of images",
+    )
+    counts = np.round(counts).astype(int)
+    if not np.array_equal(counts, _positive_counts(z)):
+        require(
+            not np.array_equal(counts, _positive_counts(z, strict=False)),
+            "a ReLU unit at exactly 0 is silent: count a unit as active when its value is strictly above 0",
         )
-
-    require(not mistaken(100 * reference), "firing rates are fractions of the images, not percentages")
-    require(
-        not mistaken(z.mean(axis=0)),
-        "that is each unit's mean activation: a firing rate counts *how often* the unit is above 0, not how much",
-    )
-    require(
-        not mistaken(np.mean(z >= 0, axis=0)),
-        "a ReLU unit at exactly 0 is silent: count a unit as active when its value is strictly above 0",
-    )
-    close(
-        rates,
-        reference,
-        "for each unit, the fraction of the test images on which its value is above 0",
-        rtol=0,
-        atol=1e-6,
-    )
-    true_dead = int(np.sum(reference == 0))
+        raise NotYet("for each unit, the fraction of the test images on which its value is above 0")
     require(float(dead).is_integer(), "`n_dead` counts units: store an integer")
+    largest = z.max(axis=0)
+    true_dead = int(np.count_nonzero(largest <= 0))
     if int(dead) != true_dead:
         require(
             int(dead) != n_units - true_dead, "that counts the units that fire; count those that never do"
         )
         require(
-            int(dead) != int(np.sum(reference < 1e-3)) and int(dead) != int(np.sum(z.mean(axis=0) < 1e-3)),
+            int(dead) < true_dead,
             "dead means never above 0 on any test image (a firing rate of exactly 0), not just rarely or weakly",
         )
         raise NotYet("count the units whose firing rate over the test images is 0")
     return f"median firing rate {np.median(rates):.3f}; {true_dead} of {n_units} units never fire"
-
-
-def _batch_topk_reference(z: np.ndarray, k: int) -> np.ndarray:
-    keep = min(k * z.shape[0], z.size)
-    kth = np.sort(z, axis=None)[-keep]
-    return np.where(z >= kth, z, 0.0)
-
-
-def _topk_reference(z: np.ndarray, k: int) -> np.ndarray:
-    kth = np.sort(z, axis=1)[:, -k][:, None]
-    return np.where(z >= kth, z, 0.0)
 
 
 @exercise("05.3")
@@ -156,47 +176,55 @@ def exercise_3(BatchTopK) -> str:  # noqa: N803 - the learner's class keeps its 
                 f"calling BatchTopK({k}) on a batch of codes failed with {type(err).__name__}: {err}"
             ) from None
         require(out is not None, "`call` returns None: finish it with `return ...`")
-        return np.asarray(keras.ops.convert_to_numpy(out), dtype=np.float64)
+        out = np.asarray(keras.ops.convert_to_numpy(out), dtype=np.float64)
+        require(
+            out.shape == z.shape,
+            f"BatchTopK({k}) on codes of shape {z.shape} returned shape {out.shape}: keep the shape of the "
+            "input, with every value but the k × N largest of the batch set to 0",
+        )
+        return out
+
+    def verdict(k: int, z: np.ndarray, out: np.ndarray) -> str | None:
+        """None if out is the batch top-k of z (z has distinct, non-zero values), else what is wrong with it."""
+        kept = np.isclose(out, z, rtol=0, atol=1e-6)
+        zeroed = np.isclose(out, 0.0, rtol=0, atol=1e-6)
+        if not np.all(kept | zeroed):
+            if np.all(np.isclose(out, 0.0) | np.isclose(out, 1.0)):
+                return "that is a mask: keep the largest values themselves, and 0 elsewhere"
+            return "every value of the output must be the input's own value (kept) or 0 (dropped)"
+        n_keep = int(kept.sum())
+        if n_keep == k:
+            return (
+                "only k values survive in the whole batch: keep k × N of them (k per code on average), where N "
+                "is the batch size, keras.ops.shape(z)[0]"
+            )
+        if n_keep == k * z.shape[0] - 1:
+            return "one value too few survives: keep the values greater than *or equal to* the (k × N)-th largest"
+        if n_keep != k * z.shape[0]:
+            return f"{n_keep} values survive where k × N = {k * z.shape[0]} should"
+        if (~kept).any() and z[kept].min() < z[~kept].max():
+            if np.all(kept.sum(axis=1) == k):
+                return (
+                    "that keeps k values in every row (TopK): BatchTopK keeps the k × N largest values of the "
+                    "whole batch, so one code may keep more than k and another fewer"
+                )
+            return "a dropped value is larger than a kept one: keep the k × N *largest* values of the batch"
+        return None
 
     demo = np.array([[0.1, 0.9, 0.3, 0.7], [4.0, 1.0, 2.0, 3.0]], dtype="float32")
-    out = run(2, demo)
-    expected = _batch_topk_reference(demo, 2)
-    require(
-        out.shape == demo.shape,
-        f"BatchTopK(2) on codes of shape {demo.shape} returned shape {out.shape}: keep the shape of the input, "
-        "with every value but the k × N largest of the batch set to 0",
-    )
-    if not np.allclose(out, expected):
-        require(
-            not np.allclose(out, (expected != 0).astype(float)),
-            "that is a mask: keep the largest values themselves, and 0 elsewhere",
-        )
-        require(
-            not np.allclose(out, _topk_reference(demo, 2)),
-            "that keeps k values in every row (TopK): BatchTopK keeps the k × N largest values of the whole "
-            "batch, so one code may keep more than k and another fewer",
-        )
-        require(
-            not np.allclose(out, np.where(demo >= np.sort(demo, axis=None)[-2], demo, 0.0)),
-            "only k values survive in the whole batch: keep k × N of them (k per code on average), where N is "
-            "the batch size, keras.ops.shape(z)[0]",
-        )
-        require(
-            not np.allclose(out, np.where(demo > np.sort(demo, axis=None)[-4], demo, 0.0)),
-            "one value too few survives: keep the values greater than *or equal to* the (k × N)-th largest",
-        )
-        raise NotYet(
-            "BatchTopK(2) on the batch [[0.1, 0.9, 0.3, 0.7], [4, 1, 2, 3]] (N = 2) should keep the 4 largest "
-            "values of the batch and set the others to 0"
-        )
+    problem = verdict(2, demo, run(2, demo))
+    if problem is not None:
+        raise NotYet(f"BatchTopK(2) on the batch [[0.1, 0.9, 0.3, 0.7], [4, 1, 2, 3]] (N = 2): {problem}")
     rng = np.random.default_rng(0)
     codes = rng.standard_normal((5, 8)).astype("float32")
     codes[0] = -np.abs(codes[0])  # a row of negative values
     for k in (1, 3, 8):
+        problem = verdict(k, codes, run(k, codes))
         require(
-            np.allclose(run(k, codes), _batch_topk_reference(codes, k)),
-            f"BatchTopK({k}) on a batch of 5 codes does not keep the {5 * k} largest values: use self.k and the "
-            "batch size (not fixed numbers), and keep the largest values as they are, negative ones included",
+            problem is None,
+            f"BatchTopK({k}) on a batch of 5 codes does not keep the {5 * k} largest values ({problem}): use "
+            "self.k and the batch size (not fixed numbers), and keep the largest values as they are, negative "
+            "ones included",
         )
     try:
         symbolic = BatchTopK(3)(keras.Input((8,)))
