@@ -15,7 +15,7 @@ a comment of its own cell, and every number listed must occur in the cell (no st
 * any number with a unit of a measurement: ``%``, ``×``, ``dB``, ``nats``, ``bits``, ``s``, ``ms``, ``seconds``,
   ``minutes``, ``min``, ``CPU s``, ``times`` (``30 times faster``).
 
-Not counted: numbers inside code spans (they quote code), and labels such as ``Exercise 08.1``, ``section 3.2``,
+Not counted: numbers inside code spans (they quote code), and labels such as ``Exercise 08.1``, ``answer (08.1)``, ``section 3.2``,
 ``Python 3.13``.
 
 Usage: ``python tools/markdown_numbers.py notebooks/*.ipynb`` lists what is not marked (exit 1 if anything is).
@@ -36,7 +36,7 @@ COMMENT = re.compile(r"<!--.*?-->", re.S)
 CODE_SPAN = re.compile(r"`[^`\n]*`")
 LABEL = re.compile(
     r"(?:[Ee]xercises?|[Ss]ections?|§|[Tt]ables?|[Ff]igures?|[Ff]ig\.|[Ee]q\.|[Ee]quations?|[Nn]otebooks?|Python|"
-    r"TF|TensorFlow|Keras|NumPy|[Vv]ersions?|v)\s?$"
+    r"TF|TensorFlow|Keras|NumPy|[Vv]ersions?|v)\s?$|[Aa]nswers?\s?\($"  # "Your answer (08.1):"
 )
 UNIT = r"(?:\s?(?:%|×(?!\s?\d)|dB\b|nats?\b|bits?\b|CPU\s?s\b|ms\b|s\b|seconds?\b|minutes?\b|min\b)|\s(?:times)\b)"
 NUMBER = re.compile(rf"(?<![\w.,])(?P<num>\d[\d,]*\.\d+|\d[\d,]*(?={UNIT}))(?![\w.]\d)")
@@ -54,6 +54,8 @@ def typed_numbers(source: str) -> list[str]:
     --------
     >>> typed_numbers("gains 4.9 dB in 79 s, 30 times faster; `EPOCHS = 12`; exercise 03.1; p = 0.1")
     ['4.9', '79', '30', '0.1']
+    >>> typed_numbers("**Your answer (08.1):** and **A model answer (08.1).** of (0.5)")
+    ['0.5']
     >>> typed_numbers("$D = 784$ pixels and 10 classes")
     []
     """
