@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import keras
 import numpy as np
 import pytest
@@ -132,3 +134,23 @@ def test_ex2_blank_answer_gets_a_hint():
 def test_ex2_typical_mistakes_get_their_hint(wrong, match):
     with pytest.raises(checks.NotYet, match=match):
         nb06.exercise_2(wrong)
+
+
+def test_ex1_a_made_up_value_fails(setting):
+    models, x = setting
+    with pytest.raises(checks.NotYet, match="average its squared norm"):
+        nb06.exercise_1(2.0 * _mean_sq(models["contractive"][0], x), models=models, x=x)
+
+
+def test_ex2_a_slope_from_the_pre_activation_is_caught():
+    def wrong(z, w):  # the slope without its square, on a one-unit layer too
+        return ops.sum((1.0 - ops.square(z)) * ops.sum(ops.square(w), axis=0), axis=1)
+
+    with pytest.raises(checks.NotYet, match="square it too"):
+        nb06.exercise_2(wrong)
+
+
+def test_the_checks_hold_no_reference_solution():
+    source = Path(nb06.__file__).read_text()
+    for leak in ("1 - h**2", "1 - np.tanh", "(1 - z", "z * (1 - z)", "_frobenius_sq", "/ n_inputs  # E"):
+        assert leak not in source, leak
