@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+import math
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from course_utils.checks import NotYet, nb07
 
 
-def kl_right(m1, v1, m2, v2):
-    m1, v1, m2, v2 = map(np.asarray, (m1, v1, m2, v2))
-    return 0.5 * ((v1 + (m1 - m2) ** 2) / v2 - 1 + np.log(v2 / v1))
+def kl_right(lam1, lam2):  # the reference lives here, in the tests (not installed), not in the check
+    lam1, lam2 = np.asarray(lam1, dtype=float), np.asarray(lam2, dtype=float)
+    return lam1 * np.log(lam1 / lam2) - lam1 + lam2
 
 
 # ------------------------------------------------------------------------------------------------ exercise 1
-def test_kl_gauss_right_answer_passes(capsys):
-    nb07.exercise_1(kl_right)
-    assert "✓ 07.1 right: KL(N(0,1) || N(1,4))" in capsys.readouterr().out
+def test_kl_poisson_right_answer_passes(capsys):
+    assert nb07.exercise_1(kl_right) is True
+    assert "✓ 07.1 right: KL(Poi(1) || Poi(4))" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("blank", [None, lambda m1, v1, m2, v2: None])
-def test_kl_gauss_blank_answer_gets_a_hint(blank):
+@pytest.mark.parametrize("blank", [None, lambda lam1, lam2: None])
+def test_kl_poisson_blank_answer_gets_a_hint(blank):
     with pytest.raises(NotYet, match=r"^07\.1 not yet: .*(None|function)"):
         nb07.exercise_1(blank)
 
@@ -28,27 +31,43 @@ def test_kl_gauss_blank_answer_gets_a_hint(blank):
 @pytest.mark.parametrize(
     ("wrong", "hint"),
     [
-        (lambda m1, v1, m2, v2: kl_right(m2, v2, m1, v1), "FIRST distribution"),
+        (lambda a, b: kl_right(b, a), "FIRST distribution"),
+        (lambda a, b: kl_right(a, b) / np.log(2), "bits"),
+        (lambda a, b: 2 * kl_right(a, b), "factor of 2"),
+        (lambda a, b: np.sum(kl_right(a, b)), "one KL per element"),
+        (lambda a, b: kl_right(a, b) + 0.5, "to itself must be 0"),
         (
-            lambda m1, v1, m2, v2: kl_right(m1, np.square(v1), m2, np.square(v2)),
-            "variances, not standard dev",
-        ),
-        (lambda m1, v1, m2, v2: 2 * kl_right(m1, v1, m2, v2), "factor of 2"),
-        (lambda m1, v1, m2, v2: np.sum(kl_right(m1, v1, m2, v2)), "one KL per element"),
-        (lambda m1, v1, m2, v2: kl_right(m1, v1, m2, v2) + 0.5, "to itself must be 0"),
-        (lambda m1, v1, m2, v2: 0.5 * ((v1 + (m1 - m2) ** 2) / v2 - 1 - np.log(v2 / v1)), "negative"),
+            lambda a, b: np.asarray(a) * np.log(np.asarray(a) / np.asarray(b)),
+            "negative",
+        ),  # -lam1 + lam2 missing
+        (
+            lambda a, b: np.asarray(b) * np.log(np.asarray(a) / np.asarray(b)) - a + b,
+            "negative",
+        ),  # E[k] = lam2
+        (lambda a, b: kl_right(a, b) * 1.1, "not the KL on random pairs"),
+        (lambda a, b: math.log(a / b), "failed with"),
     ],
-    ids=["swapped", "std-for-var", "factor-2", "summed", "missing-minus-1", "log-sign"],
+    ids=[
+        "swapped",
+        "bits",
+        "factor-2",
+        "summed",
+        "not-zero-at-equal",
+        "missing-terms",
+        "wrong-mean",
+        "off",
+        "math",
+    ],
 )
-def test_kl_gauss_typical_mistakes_get_their_hint(wrong, hint):
+def test_kl_poisson_typical_mistakes_get_their_hint(wrong, hint):
     with pytest.raises(NotYet, match=hint):
         nb07.exercise_1(wrong)
 
 
-def test_kl_gauss_hint_never_shows_the_reference_value():
+def test_kl_poisson_hint_never_shows_the_reference_value():
     with pytest.raises(NotYet) as err:
-        nb07.exercise_1(lambda m1, v1, m2, v2: kl_right(m1, v1, m2, v2) * 1.1)
-    assert f"{float(kl_right(0, 1, 1, 4)):.3f}" not in str(err.value)
+        nb07.exercise_1(lambda a, b: kl_right(a, b) * 1.1)
+    assert f"{float(kl_right(1, 4)):.3f}" not in str(err.value)
 
 
 # ------------------------------------------------------------------------------------------------ exercise 2
@@ -78,8 +97,20 @@ def estimates(kind: str, seed: int = 3) -> np.ndarray:
 
 
 def test_score_baseline_right_answer_passes(capsys):
-    nb07.exercise_2(estimates("baseline"), x=X_OBS, s=S, n=N)
-    assert "smaller than the plain score function" in capsys.readouterr().out
+    assert nb07.exercise_2(estimates("baseline"), x=X_OBS, s=S, n=N) is True
+    assert "as runs of the same estimator give" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("seed", range(4, 12))
+def test_score_baseline_right_answer_passes_whatever_the_seed(seed):
+    assert nb07.exercise_2(estimates("baseline", seed=seed), x=X_OBS, s=S, n=N) is True
+
+
+def test_score_baseline_made_up_numbers_with_the_right_mean_and_variance_fail():
+    right = estimates("baseline")
+    made_up = np.random.default_rng(0).normal(right.mean(), right.std(), N)
+    with pytest.raises(NotYet, match="do not make them up"):
+        nb07.exercise_2(made_up, x=X_OBS, s=S, n=N)
 
 
 def test_score_baseline_blank_answer_gets_a_hint():
@@ -110,38 +141,54 @@ def test_score_baseline_hint_never_shows_the_exact_gradient():
 
 
 # ------------------------------------------------------------------------------------------------ exercise 3
-def test_predicted_var_right_answer_passes(capsys):
-    nb07.exercise_3(lambda rho: 1 - rho**2, rho=0.9, fitted=[0.19, 0.2])
-    assert "at rho = 0.9" in capsys.readouterr().out
+def mf_gap(rho):
+    return -0.5 * np.log(1 - rho**2)
 
 
-def test_predicted_var_may_return_both_coordinates():
-    nb07.exercise_3(lambda rho: np.full(2, 1 - rho**2), rho=0.9, fitted=[0.19, 0.2])
+RHO_ONE_NAT = float(np.sqrt(1 - np.exp(-2.0)))
 
 
-@pytest.mark.parametrize("blank", [None, lambda rho: None])
-def test_predicted_var_blank_answer_gets_a_hint(blank):
-    with pytest.raises(NotYet, match=r"^07\.3 not yet: "):
-        nb07.exercise_3(blank, rho=0.9, fitted=[0.19, 0.19])
+def test_mf_gap_right_answer_passes(capsys):
+    assert nb07.exercise_3(mf_gap, RHO_ONE_NAT) is True
+    assert "1 nat at rho = 0.9" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("fn", "rho1"), [(None, 0.9), (lambda rho: None, 0.9), (mf_gap, None)])
+def test_mf_gap_blank_answer_gets_a_hint(fn, rho1):
+    with pytest.raises(NotYet, match=r"^07\.3 not yet: .*(None|function)"):
+        nb07.exercise_3(fn, rho1)
 
 
 @pytest.mark.parametrize(
     ("wrong", "hint"),
     [
-        (lambda rho: 1.0, "true marginal variance"),
-        (lambda rho: 1 / (1 - rho**2), "precision, not a variance"),
-        (lambda rho: 1 - rho, "negative correlation"),
-        (lambda rho: 0.5 * (1 - rho**2), "rho = 0"),
-        (lambda rho: 1 - abs(rho) ** 3, "not the mean-field variance"),
+        (lambda rho: 0.5 * np.log(1 - rho**2), "never negative"),
+        (lambda rho: -np.log(1 - rho**2), "factor of 2"),
+        (lambda rho: 0.5 * (2 / (1 - rho**2) - 2 + np.log(1 - rho**2)), "true marginal variances"),
+        (lambda rho: rho**2 / 2, "not the smallest KL"),  # the small-rho approximation
+        (lambda rho: 1 - rho**2, "rho = 0"),  # the mean-field variance, not its cost
+        (lambda rho: -0.5 * np.log(1 - rho**2) + 0.01 * rho, "negative correlation"),
     ],
-    ids=["marginal", "precision", "asymmetric", "wrong-at-zero", "other"],
+    ids=["sign", "factor-2", "marginal-q", "small-rho", "variance", "asymmetric"],
 )
-def test_predicted_var_typical_mistakes_get_their_hint(wrong, hint):
+def test_mf_gap_typical_mistakes_get_their_hint(wrong, hint):
     with pytest.raises(NotYet, match=hint):
-        nb07.exercise_3(wrong, rho=0.9, fitted=[0.19, 0.19])
+        nb07.exercise_3(wrong, RHO_ONE_NAT)
 
 
-def test_predicted_var_hint_never_shows_the_reference_value():
+@pytest.mark.parametrize("rho1", [0.9, float(np.sqrt(1 - np.exp(-1.0))), 1.5])
+def test_rho_one_nat_must_be_where_one_nat_is_lost(rho1):
+    with pytest.raises(NotYet, match="rho_one_nat|not 1"):
+        nb07.exercise_3(mf_gap, rho1)
+
+
+def test_mf_gap_hint_never_shows_the_reference_value():
     with pytest.raises(NotYet) as err:
-        nb07.exercise_3(lambda rho: 1 - abs(rho) ** 3, rho=0.9, fitted=[0.19, 0.19])
-    assert "0.19" not in str(err.value) and "0.75" not in str(err.value)
+        nb07.exercise_3(lambda rho: rho**2 / 2, RHO_ONE_NAT)
+    assert f"{mf_gap(0.9):.3f}" not in str(err.value) and "0.93" not in str(err.value)
+
+
+def test_the_checks_hold_no_reference_solution():
+    source = Path(nb07.__file__).read_text()
+    for leak in ("1 - rho**2", "1 - r**2", "np.linalg.inv", "(v1 + (m1 - m2) ** 2)", "np.log(lam1 / lam2)"):
+        assert leak not in source, leak
