@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 
 import numpy as np
@@ -21,7 +22,7 @@ class _Boom:
 
 def _images(n: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    scales = 0.3 * 0.8 ** np.arange(D)  # decaying variances, like images
+    scales = 1.5 * 0.8 ** np.arange(D)  # decaying variances, like images (the first above 0.9)
     return (0.4 + rng.normal(size=(n, D)) * scales).astype(np.float32)
 
 
@@ -44,10 +45,12 @@ def _shows(value: float, message: str) -> bool:
 
 
 # ------------------------------------------------------------------------------------------------ 01.1
-LAM = 10 * 0.8 ** np.arange(30)  # n90 = 11: the first 10 keep 89.4% of the sum, 11 keep 91.5%
+def _pca_context(pca) -> dict:
+    return {"x": pca["x"], "mu": pca["mu"], "components": pca["components"]}
 
 
 def _n90(lam) -> int:
+    """The reference, built here (tests are not installed)."""
     total, running = lam.sum(), 0.0
     for k, value in enumerate(lam, start=1):
         running += value
@@ -56,32 +59,58 @@ def _n90(lam) -> int:
     raise AssertionError
 
 
-def test_n90_passes(capsys):
-    nb01.exercise_1(_n90(LAM), lam=LAM)
+def test_the_checks_hold_no_reference_helper():
+    source = inspect.getsource(nb01)
+    assert "_smallest_k" not in source and "_explained" not in source and "searchsorted" not in source
+    assert "lam[" not in source and "eigh(" not in source
+
+
+def test_n90_of_the_synthetic_data_is_well_inside_the_range(pca):
+    explained = np.cumsum(pca["lam"]) / pca["lam"].sum()
+    n90 = _n90(pca["lam"])
+    assert 3 <= n90 <= D - 3 and explained[n90 - 1] - 0.9 > 1e-3 and 0.9 - explained[n90 - 2] > 1e-3
+
+
+def test_n90_passes(pca, capsys):
+    assert nb01.exercise_1(_n90(pca["lam"]), **_pca_context(pca)) is True
     assert "✓ 01.1 right" in capsys.readouterr().out
 
 
-def test_n90_blank_is_caught_before_lam_is_touched():
+def test_n90_as_numpy_int_passes(pca):
+    nb01.exercise_1(np.int64(_n90(pca["lam"])), **_pca_context(pca))
+
+
+def test_n90_blank_is_caught_before_the_data_is_touched():
     with pytest.raises(NotYet, match=r"^01\.1 not yet: `n90` is still None"):
-        nb01.exercise_1(None, lam=_Boom())
+        nb01.exercise_1(None, x=_Boom(), mu=_Boom(), components=_Boom())
 
 
 def test_n90_as_a_float_asks_for_an_int():
     with pytest.raises(NotYet, match="must be an int"):
-        nb01.exercise_1(11.0, lam=_Boom())
+        nb01.exercise_1(11.0, x=_Boom(), mu=_Boom(), components=_Boom())
 
 
-@pytest.mark.parametrize(("offset", "hint"), [(-1, "too few"), (1, "smallest")])
-def test_n90_off_by_one_gets_a_hint_without_the_answer(offset, hint):
-    right = _n90(LAM)
+def test_n90_out_of_range_says_so(pca):
+    with pytest.raises(NotYet, match="between 1 and"):
+        nb01.exercise_1(0, **_pca_context(pca))
+
+
+@pytest.mark.parametrize(
+    ("offset", "hint"), [(-1, "too few"), (-2, "too few"), (1, "smallest"), (3, "smallest")]
+)
+def test_n90_off_by_some_gets_a_hint_without_the_answer(pca, offset, hint):
+    right = _n90(pca["lam"])
     with pytest.raises(NotYet, match=hint) as err:
-        nb01.exercise_1(right + offset, lam=LAM)
+        nb01.exercise_1(right + offset, **_pca_context(pca))
     assert not re.search(rf"\b{right}\b", str(err.value))
 
 
-def test_n90_from_the_unnormalised_running_sum_asks_to_divide():
+def test_n90_from_the_unnormalised_running_sum_asks_to_divide(pca):
+    lam = pca["lam"]
+    wrong = int(np.argmax(np.cumsum(lam) >= 0.9)) + 1  # the running sum itself compared with 0.9
+    assert wrong < _n90(lam)
     with pytest.raises(NotYet, match="divide it by the total variance"):
-        nb01.exercise_1(1, lam=LAM)  # the first variance alone is above 0.9
+        nb01.exercise_1(wrong, **_pca_context(pca))
 
 
 # ------------------------------------------------------------------------------------------------ 01.2
@@ -108,10 +137,12 @@ def test_predicted_mse_blank_is_caught_before_the_data_is_touched():
         (lambda lam: lam[K + 1 :].sum() / D, "off by one component"),
         (lambda lam: lam[K - 1 :].sum() / D, "off by one component"),
         (lambda lam: lam[K:].sum(), "per image"),
+        (lambda lam: 400 * lam[K:].sum() / D, "summed over the training images"),
+        (lambda lam: 400 * lam[K:].sum(), "whole matrix"),
         (lambda lam: np.sqrt(lam[K:].sum() / D), "root mean squared"),
         (lambda lam: 1.3 * lam[K:].sum() / D, "Eckart–Young"),
     ],
-    ids=["kept", "one-more", "one-less", "per-image", "rmse", "other"],
+    ids=["kept", "one-more", "one-less", "per-image", "times-N", "frobenius", "rmse", "other"],
 )
 def test_predicted_mse_typical_mistakes_get_hints_without_the_answer(pca, wrong, hint):
     right = float(pca["lam"][K:].sum() / D)

@@ -1,4 +1,10 @@
-"""Checks for the exercises of notebook 01 (PCA and linear autoencoders)."""
+"""Checks for the exercises of notebook 01 (PCA and linear autoencoders).
+
+How they check, without holding the answers: 01.1 and 01.2 measure on the training images themselves (project them
+onto the principal directions, then measure the variance kept or the error left over), so they never use a formula
+in the eigenvalues; 01.3 tests the properties asked of ``T`` (invertible, the same reconstructions, uncorrelated
+codes with decreasing variances) on the training codes.
+"""
 
 from __future__ import annotations
 
@@ -7,48 +13,6 @@ import numpy as np
 from course_utils.checks import answered, as_array, as_number, close, exercise, require
 
 _CHUNK = 8192  # rows per block when projecting images (keeps float64 copies small)
-
-
-def _explained(lam) -> np.ndarray:
-    lam = np.asarray(lam, dtype=np.float64).ravel()
-    return np.cumsum(lam) / lam.sum()
-
-
-def _smallest_k(fraction: np.ndarray, level: float) -> int:
-    """Smallest k with fraction[k - 1] >= level."""
-    return int(np.argmax(fraction >= level)) + 1
-
-
-@exercise("01.1")
-def exercise_1(n90, *, lam) -> str:
-    """``n90``: the smallest number of principal components that keeps at least 90% of the training variance."""
-    answered(n90, "n90", "an int, the number of components")
-    require(
-        isinstance(n90, int | np.integer) and not isinstance(n90, bool),
-        f"`n90` must be an int (a number of components), got {type(n90).__name__}: "
-        "convert it with int(...) if needed",
-    )
-    n90 = int(n90)
-    explained = _explained(lam)
-    require(
-        1 <= n90 <= len(explained),
-        f"`n90` is a number of components, between 1 and {len(explained)}: got {n90}",
-    )
-    unnormalised = np.cumsum(np.asarray(lam, dtype=np.float64).ravel())
-    require(
-        not (explained[n90 - 1] < 0.90 and unnormalised[-1] > 1 and n90 == _smallest_k(unnormalised, 0.90)),
-        "the running sum of `lam` is a variance, not a fraction: divide it by the total variance first",
-    )
-    require(
-        explained[n90 - 1] >= 0.90,
-        f"{n90} components keep only {explained[n90 - 1]:.1%} of the variance: too few. Careful with the "
-        "index: explained[j] is the fraction kept by the first j + 1 components",
-    )
-    require(
-        n90 == 1 or explained[n90 - 2] < 0.90,
-        f"{n90} components keep at least 90%, but so do fewer: find the *smallest* such number",
-    )
-    return f"{n90} components keep {explained[n90 - 1]:.1%} of the variance, {len(explained) / n90:.0f}x fewer numbers"
 
 
 def _variances(images, mu, components, n_components: int) -> tuple[float, np.ndarray]:
@@ -67,6 +31,39 @@ def _variances(images, mu, components, n_components: int) -> tuple[float, np.nda
     return total / (n * d), along / (n * d)
 
 
+@exercise("01.1")
+def exercise_1(n90, *, x, mu, components) -> str:
+    """``n90``: the smallest number of principal components that keeps at least 90% of the training variance."""
+    answered(n90, "n90", "an int, the number of components")
+    require(
+        isinstance(n90, int | np.integer) and not isinstance(n90, bool),
+        f"`n90` must be an int (a number of components), got {type(n90).__name__}: "
+        "convert it with int(...) if needed",
+    )
+    n90 = int(n90)
+    n_max = int(np.shape(components)[0])
+    require(1 <= n90 <= n_max, f"`n90` is a number of components, between 1 and {n_max}: got {n90}")
+    # the variance kept by the first k directions, measured by projecting the training images onto them
+    total, along = _variances(x, mu, components, n90)
+    kept = np.cumsum(along) / total  # kept[k - 1]: the fraction kept by the first k components
+    d = int(np.prod(np.shape(x)[1:]))
+    summed = np.cumsum(along) * d  # the same variance summed over the pixels, as a running sum of lam is
+    require(
+        not (kept[-1] < 0.90 and summed[-1] >= 0.90 and (n90 == 1 or summed[-2] < 0.90)),
+        "the running sum of `lam` is a variance, not a fraction: divide it by the total variance first",
+    )
+    require(
+        kept[-1] >= 0.90,
+        f"{n90} components keep only {kept[-1]:.1%} of the variance: too few. Careful with the "
+        "index: explained[j] is the fraction kept by the first j + 1 components",
+    )
+    require(
+        n90 == 1 or kept[-2] < 0.90,
+        f"{n90} components keep at least 90%, but so do fewer: find the *smallest* such number",
+    )
+    return f"{n90} components keep {kept[-1]:.1%} of the variance, {d / n90:.0f}x fewer numbers than pixels"
+
+
 @exercise("01.2")
 def exercise_2(mse_pred_50, *, x, x_test, mu, components, k: int = 50) -> str:
     """``mse_pred_50``: PCA's per-pixel training MSE with 50 components, predicted from the eigenvalues alone."""
@@ -79,6 +76,7 @@ def exercise_2(mse_pred_50, *, x, x_test, mu, components, k: int = 50) -> str:
     reference, tol = error[k], 1e-3
     if not np.isclose(value, reference, rtol=tol):
         d = int(np.prod(np.shape(x)[1:]))
+        images = np.asarray(x)
         test_total, test_along = _variances(x_test, mu, components, k)
         mistakes = [
             (
@@ -89,7 +87,15 @@ def exercise_2(mse_pred_50, *, x, x_test, mu, components, k: int = 50) -> str:
             (error[k + 1], f"off by one component: n = {k} keeps the components 0 to {k - 1}"),
             (
                 reference * d,
-                "that is the error per image: divide by the number of pixels D for a per-pixel MSE",
+                "that is the error per image, summed over its pixels: the MSE asked is per pixel",
+            ),
+            (
+                reference * len(images),
+                "that is summed over the training images: the MSE asked is a mean (lam holds s_j^2 / N)",
+            ),
+            (
+                reference * d * len(images),
+                "that is the squared error of the whole matrix X_c: the MSE asked is per pixel and per image",
             ),
             (reference**0.5, "that looks like a root mean squared error: the exercise asks for the MSE"),
             (
@@ -102,8 +108,8 @@ def exercise_2(mse_pred_50, *, x, x_test, mu, components, k: int = 50) -> str:
     close(
         value,
         reference,
-        f"not PCA's per-pixel training MSE with n = {k} yet: Eckart–Young ties it to the eigenvalues in `lam` "
-        "that are discarded",
+        f"not PCA's per-pixel training MSE with n = {k} yet: start from Eckart–Young in section 1 (the error "
+        "of the whole matrix X_c) and from what `lam` holds",
         rtol=tol,
     )
     return f"predicted {value:.5f}; measured on the training images {reference:.5f}"
