@@ -86,7 +86,7 @@ def exercise_1(kl_slope, *, rho: float | None = None) -> str:
         )
         raise NotYet(
             f"not the slope at rho = {r}: differentiate each of the two terms of KL(rho || rho_hat) with respect "
-            "to rho_hat, with rho a constant (d/dx log(c / x) = -1/x)"
+            "to rho_hat, with rho a constant"
         )
     r = 0.05 if rho is None else float(rho)
     half, twice = (float(call(r, np.array([f * r]))[0]) for f in (0.5, 2.0))

@@ -90,8 +90,8 @@ def exercise_1(kl_poisson) -> str:
         "contain k do not cancel, and the one with k needs E_q[k]",
     )
     raise NotYet(
-        "not the KL on random pairs of rates: write log q(k) - log p(k) for the two Poisson probabilities (the "
-        "log k! cancels), then take its expectation under q, term by term"
+        "not the KL on random pairs of rates: write log q(k) - log p(k) for the two Poisson probabilities and "
+        "look at which of its terms depend on k; the KL is its expectation under q"
     )
 
 
@@ -252,8 +252,8 @@ def exercise_3(mf_gap, rho_one_nat) -> str:
         close(
             ours,
             reference,
-            "not the smallest KL(q || p) over diagonal Gaussians q: put the mean-field optimum of section 4 (its "
-            "mean and variances) into the KL between two Gaussians (the closed form of kl_gaussians), and simplify",
+            "not the smallest KL(q || p) over diagonal Gaussians q: the gap is the KL at the mean-field optimum of "
+            "section 4; which terms of the KL between two Gaussians (kl_gaussians) are left there?",
             rtol=1e-5,
             atol=1e-8,
         )
