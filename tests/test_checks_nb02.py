@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
-from scipy.spatial import cKDTree
 
 from course_utils.checks import NotYet, nb02
-from course_utils.latent import nearest_distance
 
 
 class _Boom:
@@ -18,17 +18,44 @@ class _Boom:
 
 
 # ------------------------------------------------------------------------------------------------ 02.1
-STORAGE = {"latent_dim": 16, "image_shape": (28, 28), "pixel_dtype": np.uint8}
+class FakeEncoder:
+    """Stands for the dense encoder: float32 codes of ``n`` numbers per image."""
+
+    def __init__(self, n: int = 16, dtype=np.float32):
+        self.n, self.dtype, self.seen = n, dtype, 0
+
+    def predict(self, x, verbose=0, **kwargs):
+        self.seen += len(x)
+        assert np.asarray(x).dtype == np.float32 and np.asarray(x).max() <= 1.0
+        return np.zeros((len(x), self.n), dtype=self.dtype)
 
 
-def test_storage_ratio_passes(capsys):
-    nb02.exercise_1((10_000 * 784) / (10_000 * 16 * 4), **STORAGE)
+@pytest.fixture(scope="module")
+def test_images():
+    return np.random.default_rng(5).integers(0, 256, (300, 28, 28)).astype(np.uint8)
+
+
+def test_the_checks_hold_no_reference_formula():
+    source = inspect.getsource(nb02)
+    assert "itemsize) / (" not in source and "chi2" not in source and "cholesky" not in source
+
+
+def test_storage_ratio_passes(test_images, capsys):
+    encoder = FakeEncoder()
+    assert nb02.exercise_1((300 * 784) / (300 * 16 * 4), images=test_images, encoder=encoder) is True
     assert "✓ 02.1 right" in capsys.readouterr().out
+    assert encoder.seen < 50  # a few images are encoded, not the whole test set
+
+
+def test_storage_ratio_follows_the_codes_the_encoder_returns(test_images):
+    nb02.exercise_1(784 / (8 * 8), images=test_images, encoder=FakeEncoder(8, np.float64))
+    with pytest.raises(NotYet):
+        nb02.exercise_1(784 / (8 * 4), images=test_images, encoder=FakeEncoder(8, np.float64))
 
 
 def test_storage_ratio_blank_is_caught_before_the_sizes_are_touched():
     with pytest.raises(NotYet, match=r"^02\.1 not yet: `storage_ratio` is still None"):
-        nb02.exercise_1(None, latent_dim=_Boom(), image_shape=_Boom(), pixel_dtype=_Boom())
+        nb02.exercise_1(None, images=_Boom(), encoder=_Boom())
 
 
 @pytest.mark.parametrize(
@@ -38,86 +65,82 @@ def test_storage_ratio_blank_is_caught_before_the_sizes_are_touched():
         (784 / 16, "not bytes"),
         (784 / (16 * 8), "float64"),
         (784 * 4 / 16, "count the bytes"),
+        (12.0, "count the bytes"),
     ],
-    ids=["inverted", "numbers", "float64", "other"],
+    ids=["inverted", "numbers", "float64", "other", "rounded"],
 )
-def test_storage_ratio_typical_mistakes_get_hints_without_the_answer(wrong, hint):
+def test_storage_ratio_typical_mistakes_get_hints_without_the_answer(test_images, wrong, hint):
     with pytest.raises(NotYet, match=hint) as err:
-        nb02.exercise_1(wrong, **STORAGE)
+        nb02.exercise_1(wrong, images=test_images, encoder=FakeEncoder())
     assert "12.2" not in str(err.value)
 
 
 # ------------------------------------------------------------------------------------------------ 02.2
-MEAN, COV = np.array([3.0, -2.0]), np.array([[4.0, 1.5], [1.5, 1.0]])
+LEVEL = 0.99
 
 
 @pytest.fixture(scope="module")
 def codes():
-    z_test = np.random.default_rng(0).multivariate_normal(MEAN, COV, size=500)
-    spacing = float(np.median(cKDTree(z_test).query(z_test, k=2)[0][:, 1]))  # nearest *other* code
-    return {"z_test": z_test, "gap_factor": 2.0, "spacing": spacing}
+    """Correlated, heavy-tailed 2-D codes (not normal, as an autoencoder's are not)."""
+    rng = np.random.default_rng(0)
+    base = rng.standard_t(df=5, size=(2000, 2))
+    return np.array([3.0, -2.0]) + base @ np.array([[1.0, 0.0], [2.5, 0.3]]).T
 
 
-def _sample(mean, cov, seed=0) -> np.ndarray:
-    return np.random.default_rng(seed).multivariate_normal(mean, cov, size=1000)
+def _inside(z, mean, cov) -> float:
+    """The reference, built here (tests are not installed): whiten with the Cholesky factor, compare radii."""
+    u = np.linalg.solve(np.linalg.cholesky(cov), (z - mean).T)
+    return float(np.mean(np.sum(u**2, axis=0) < -2 * np.log(1 - LEVEL)))
 
 
-def _far(z_fit, ctx, factor=None) -> float:
-    factor = ctx["gap_factor"] if factor is None else factor
-    return float(np.mean(nearest_distance(z_fit, ctx["z_test"]) > factor * ctx["spacing"]))
+def _fitted(z):
+    return z.mean(axis=0), np.cov(z, rowvar=False)
 
 
-def test_fitted_normal_passes(codes, capsys):
-    z_test = codes["z_test"]
-    z_fit = _sample(z_test.mean(axis=0), np.cov(z_test, rowvar=False))
-    nb02.exercise_2(z_fit, _far(z_fit, codes), **codes)
+def test_fitted_ellipse_share_passes(codes, capsys):
+    right = _inside(codes, *_fitted(codes))
+    assert 0.9 < right < 0.985  # heavier tails than a normal: fewer than 99% inside
+    assert nb02.exercise_2(right, z_test=codes) is True
     assert "✓ 02.2 right" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("blank", [(None, None), (np.zeros((1000, 2)), None)], ids=["both", "far_fit"])
-def test_fitted_normal_blank_is_caught_before_the_codes_are_touched(blank):
-    with pytest.raises(NotYet, match=r"^02\.2 not yet: `(z_fit|far_fit)` is still None"):
-        nb02.exercise_2(*blank, z_test=_Boom(), gap_factor=_Boom(), spacing=_Boom())
+def test_fitted_ellipse_share_of_normal_codes_is_near_the_level():
+    z = np.random.default_rng(1).multivariate_normal([1.0, 2.0], [[1.0, 0.8], [0.8, 2.0]], size=5000)
+    right = _inside(z, *_fitted(z))
+    assert abs(right - LEVEL) < 0.005
+    nb02.exercise_2(right, z_test=z)
 
 
-def test_fitted_normal_of_the_wrong_shape_says_so():
-    with pytest.raises(NotYet, match=r"shape \(1000, 2\)"):
-        nb02.exercise_2(np.zeros((2, 1000)), 0.1, z_test=_Boom(), gap_factor=_Boom(), spacing=_Boom())
+def test_fitted_ellipse_blank_is_caught_before_the_codes_are_touched():
+    with pytest.raises(NotYet, match=r"^02\.2 not yet: `inside_fit` is still None"):
+        nb02.exercise_2(None, z_test=_Boom())
 
 
-@pytest.mark.parametrize(
-    ("mean", "cov", "hint"),
-    [
-        (np.zeros(2), np.eye(2), r"N\(0, I\)"),
-        (MEAN + [1.0, 0.0], COV, "mean of z_fit"),
-        (MEAN, np.diag(np.diag(COV)), "uncorrelated"),
-        (MEAN, np.sqrt(COV), "spread of z_fit"),
-    ],
-    ids=["standard", "shifted", "diagonal", "std-not-variance"],
-)
-def test_fitted_normal_typical_mistakes_get_hints(codes, mean, cov, hint):
-    z_fit = _sample(mean, cov)
-    with pytest.raises(NotYet, match=hint):
-        nb02.exercise_2(z_fit, _far(z_fit, codes), **codes)
+def test_fitted_ellipse_of_the_wrong_kind_says_so():
+    with pytest.raises(NotYet, match="single finite number"):
+        nb02.exercise_2(np.zeros(3), z_test=_Boom())
 
 
 @pytest.mark.parametrize(
     ("wrong", "hint"),
     [
-        (lambda z, ctx: 1 - _far(z, ctx), "near"),
-        (lambda z, ctx: 100 * _far(z, ctx), "percentage"),
-        (lambda z, ctx: _far(z, ctx, factor=1.0), "GAP_FACTOR"),
-        (lambda z, ctx: _far(z, ctx) + 0.05, "measure it on z_fit"),
+        (lambda z, m, c: 100 * _inside(z, m, c), "percentage"),
+        (lambda z, m, c: 1 - _inside(z, m, c), "outside"),
+        (lambda z, m, c: _inside(z, m, np.diag(np.diag(c))), "axes along"),
+        (lambda z, m, c: float(np.mean(np.linalg.norm(z - m, axis=1) < 3.035)), "disc around"),
+        (lambda z, m, c: float(np.mean(np.linalg.norm(z, axis=1) < 3.035)), "not the share"),
+        (lambda z, m, c: _inside(z, m, c) - 0.02, "not the share"),
+        (lambda z, m, c: LEVEL, "not the share"),
+        (lambda z, m, c: _inside(z, m, 1.2 * c), "not the share"),
     ],
-    ids=["near", "percent", "threshold", "other"],
+    ids=["percent", "outside", "diagonal", "disc-at-mean", "in-disc", "made-up", "the-level", "wrong-cov"],
 )
-def test_far_fraction_typical_mistakes_get_hints_without_the_answer(codes, wrong, hint):
-    z_test = codes["z_test"]
-    z_fit = _sample(z_test.mean(axis=0), np.cov(z_test, rowvar=False))
-    right = _far(z_fit, codes)
+def test_fitted_ellipse_typical_mistakes_get_hints_without_the_answer(codes, wrong, hint):
+    mean, cov = _fitted(codes)
+    right = _inside(codes, mean, cov)
     with pytest.raises(NotYet, match=hint) as err:
-        nb02.exercise_2(z_fit, wrong(z_fit, codes), **codes)
-    assert f"{right:.0%}" not in str(err.value) and f"{right:.3f}" not in str(err.value)
+        nb02.exercise_2(wrong(codes, mean, cov), z_test=codes)
+    assert f"{right:.1%}" not in str(err.value) and f"{right:.3f}" not in str(err.value)
 
 
 # ------------------------------------------------------------------------------------------------ 02.3
@@ -132,7 +155,7 @@ class FakeModel:
     def __init__(self, layers=(), scale: float = 0.9, params: int = 1000, name: str = "model"):
         self.layers, self.scale, self.params, self.name = list(layers), scale, params, name
 
-    def predict(self, x, verbose=0):
+    def predict(self, x, verbose=0, **kwargs):
         return self.scale * np.asarray(x)
 
     def count_params(self) -> int:
@@ -164,9 +187,10 @@ def test_no_dropout_mse_passes(x_test, capsys):
     assert "✓ 02.3 right" in capsys.readouterr().out
 
 
-def test_no_dropout_mse_on_a_larger_test_set_is_checked_on_a_part(x_test):
+def test_no_dropout_mse_measured_on_part_of_the_test_set_fails(x_test):
     model = _autoencoder()
-    nb02.exercise_3(_mse(model, x_test), model, **_dropout_context(x_test), n_check=100)
+    with pytest.raises(NotYet, match="not the error of `ae_nd`"):
+        nb02.exercise_3(_mse(model, x_test[:100]), model, **_dropout_context(x_test))
 
 
 def test_no_dropout_blank_is_caught_before_the_model_is_touched():
