@@ -141,6 +141,8 @@ def plan(source: Path, build: Path | None) -> Plan:
 def _s(value: float | None) -> str:
     if value is None:
         return "n/a"
+    if value < 0.5:
+        return "<1 s"
     return f"{value / 60:.1f} min" if value >= 120 else f"{value:.0f} s"
 
 
