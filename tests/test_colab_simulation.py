@@ -1,11 +1,14 @@
 """A fresh Google Colab runtime, simulated as far as this machine allows (``tools/colab_check.py``).
 
 A new virtual environment gets Python 3.13 and only what Colab preinstalls, at Colab's versions
-(``tools/colab-requirements.txt``: TensorFlow 2.20, Keras 3.13, NumPy 2.1, OpenCV 5, ipywidgets 7 …); then
-notebooks 00 (the tour, with imgaug's salt-and-pepper), 05 (activity regularizers, which Keras 3.13 scales
-differently from 3.14 and later) and 08 (the VAE: a custom ``train_step`` and the ipywidgets latent explorer) run
-in it, each from its own Colab setup cell, which installs the committed ``course_utils`` and ``imaug`` with
-``--no-deps``. The test fails if a notebook raises or if the setup cell changed any preinstalled package.
+(``tools/colab-requirements.txt``: TensorFlow 2.20, Keras 3.13, NumPy 2.1, OpenCV 5, ipywidgets 7 …); then the
+student editions of notebooks 00 (the tour, with imgaug's salt-and-pepper), 05 (activity regularizers, which Keras
+3.13 scales differently from 3.14 and later) and 08 (the VAE: a custom ``train_step`` and the ipywidgets latent
+explorer) run in it — what a student's Colab badge opens — each from its own Colab setup cell, which installs the
+committed ``course_utils`` and ``imaug`` with ``--no-deps``. The test fails if a notebook raises, if the setup
+cell changed any preinstalled package, or if a blank answer's check did not print its ✗ line
+(``tests/test_student_runs.py`` leaves these three editions to this test on CI). The full notebooks, solutions
+included, run there too with ``make colab-check``.
 
 This is the one test that uses the network: pip fills the simulated runtime from the package index (the course's
 data still comes from the offline copy). The environment is kept in ``build/colab/venv`` and reused while
@@ -25,13 +28,18 @@ import nbformat
 import pytest
 
 from tests.helpers import skip_here_fail_on_ci
+from tests.test_student_runs import IN_COLAB_TEST, assert_blank_checks
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import colab_check  # noqa: E402
 
 BUILD = ROOT / "build" / "colab"
-NOTEBOOKS = ["00", "05", "08"]  # 20-30 s each in smoke mode; the others run with `make colab-check ONLY=...`
+NOTEBOOKS = ["00", "05", "08"]  # 10-40 s each in smoke mode; the others run with `make colab-check ONLY=...`
+
+
+def test_the_editions_left_to_this_test_are_the_ones_it_runs():
+    assert IN_COLAB_TEST <= set(NOTEBOOKS)
 
 
 def _index_reachable() -> bool:
@@ -96,13 +104,22 @@ def test_simulated_runtime_has_colabs_versions(colab_python):
 
 def test_notebook_runs_from_its_setup_cell_in_a_fresh_colab(colab_python):
     res = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "colab_check.py"), "--only", *NOTEBOOKS, "--build", str(BUILD)],
+        [
+            sys.executable,
+            str(ROOT / "tools" / "colab_check.py"),
+            "--only",
+            *NOTEBOOKS,
+            "--edition",
+            "student",
+            "--build",
+            str(BUILD),
+        ],
         capture_output=True,
         text=True,
     )
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     for number in NOTEBOOKS:
-        name = next((ROOT / "notebooks").glob(f"{number}_*.ipynb")).name
+        name = next((ROOT / "student").glob(f"{number}_*.ipynb")).name
         line = next((ln for ln in res.stdout.splitlines() if ln.startswith(f"{name}: ok")), "")
         # the setup cell really installed the course and imaug (it only installs where google.colab imports)
         added = line.partition("(added: ")[2].lower().replace("_", "-")
@@ -110,3 +127,4 @@ def test_notebook_runs_from_its_setup_cell_in_a_fresh_colab(colab_python):
         executed = nbformat.read(BUILD / ("executed_" + name), as_version=4)
         figures = sum("image/png" in o.get("data", {}) for c in executed.cells for o in c.get("outputs", []))
         assert figures >= 1
+        assert_blank_checks(executed, f"{name} in the Colab simulation")

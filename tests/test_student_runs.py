@@ -5,7 +5,9 @@ no ✓. The editions run as a learner runs them, without ``COURSE_STRICT_CHECKS`
 solution notebooks, whose checks must all be ✓).
 
 One test class per notebook, so that ``pytest -n 2 --dist loadscope`` (``make test``) spreads them over both
-workers.
+workers. On CI the student editions of ``tests/test_colab_simulation.py``'s notebooks are left to that test, which
+runs them the way a student's Colab badge does (and checks their ✗ lines with :func:`assert_blank_checks`);
+elsewhere, where the Colab simulation may be skipped, every edition runs here.
 """
 
 from __future__ import annotations
@@ -27,13 +29,8 @@ def _text(cell) -> str:
     return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")
 
 
-def run_blank_edition(path: Path) -> None:
-    nb = nbformat.read(path, as_version=4)
-    env = dict(os.environ, COURSE_MODE="smoke", COURSE_STRICT_CHECKS="0")
-    client = NotebookClient(
-        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
-    )
-    client.execute(env=env)  # raises CellExecutionError, with the traceback, if any cell fails
+def assert_blank_checks(nb: nbformat.NotebookNode, name: str) -> None:
+    """Every check cell of an executed blank edition printed a ✗ line with a hint, and none printed ✓."""
     checked = 0
     for cell in nb.cells:
         match = CHECK_CALL.search(cell.source) if cell.cell_type == "code" else None
@@ -43,10 +40,20 @@ def run_blank_edition(path: Path) -> None:
         exercise_id = f"{match.group(1)}.{match.group(2)}"
         out = _text(cell)
         assert re.search(rf"^✗ {re.escape(exercise_id)} not yet: .{{20,}}", out, re.M), (
-            f"{path.name}: the blank check of {exercise_id} printed {out!r}, not a ✗ line with a hint"
+            f"{name}: the blank check of {exercise_id} printed {out!r}, not a ✗ line with a hint"
         )
-        assert "✓" not in out, f"{path.name}: a blank answer passed {exercise_id}"
-    assert checked >= 2, f"{path.name}: expected at least two check cells, found {checked}"
+        assert "✓" not in out, f"{name}: a blank answer passed {exercise_id}"
+    assert checked >= 2, f"{name}: expected at least two check cells, found {checked}"
+
+
+def run_blank_edition(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    env = dict(os.environ, COURSE_MODE="smoke", COURSE_STRICT_CHECKS="0")
+    client = NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
+    client.execute(env=env)  # raises CellExecutionError, with the traceback, if any cell fails
+    assert_blank_checks(nb, path.name)
 
 
 def _make_class(path: Path) -> type:
@@ -64,5 +71,9 @@ if (
     not EDITIONS
 ):  # pragma: no cover - a checkout always has them (test_student_edition checks they are in sync)
     pytest.fail("student/ holds no editions: run make student", pytrace=False)
+# On CI the Colab simulation must run (it fails rather than skips there), and it runs these editions itself.
+IN_COLAB_TEST = {"00", "05", "08"} if os.environ.get("CI") else set()
 for _path in EDITIONS:
+    if _path.name[:2] in IN_COLAB_TEST:
+        continue
     globals()[f"TestStudentEdition{_path.name[:2]}"] = _make_class(_path)

@@ -10,7 +10,8 @@ from the package index, so this check needs it; ``tests/test_colab_simulation.py
 
 The check fails if a notebook raises, or if the setup cell changed any preinstalled package's version::
 
-    python tools/colab_check.py --only 00 03
+    python tools/colab_check.py --only 00 03                    # the full notebooks (strict self-checks)
+    python tools/colab_check.py --only 05 --edition student     # what a student's badge opens: blank answers
 """
 
 from __future__ import annotations
@@ -105,6 +106,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python", default=find_python313())
     parser.add_argument("--build", type=Path, default=ROOT / "build" / "colab")
     parser.add_argument("--mode", choices=["smoke", "full"], default="smoke")
+    parser.add_argument(
+        "--edition",
+        choices=["notebooks", "student"],
+        default="notebooks",
+        help="notebooks/ (with solutions; a check that is not ✓ fails) or student/ (blank answers print ✗)",
+    )
     args = parser.parse_args(argv)
     args.build = args.build.resolve()
 
@@ -117,13 +124,16 @@ def main(argv: list[str] | None = None) -> int:
         "VIRTUAL_ENV",
         "MPLBACKEND",
         "COURSE_RESULTS_FILE",
-    ):  # not set in Colab (the tests set MPLBACKEND)
+        "COURSE_STRICT_CHECKS",
+    ):  # not set in Colab (the tests set MPLBACKEND and strict checks)
         env.pop(name, None)
+    if args.edition == "notebooks":  # the solutions must all be ✓
+        env["COURSE_STRICT_CHECKS"] = "1"
     (args.build / "run.py").write_text(RUNNER)
     content = args.build / "sim" / "content"
     content.mkdir(parents=True, exist_ok=True)
     failures = 0
-    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+    for path in sorted((ROOT / args.edition).glob("[0-9][0-9]_*.ipynb")):
         if path.name[:2] not in set(args.only):
             continue
         reset(py)  # each notebook starts from Colab's stack
