@@ -15,7 +15,8 @@ PYTEST_NOTEBOOKS := --nbval-lax --nbval-current-env -n 2 --dist loadscope
 $(READY): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[dev]"
+	# --no-compile: Python compiles what it imports on first use; compiling all 3 GB up front costs ~20 s
+	$(BIN)/python -m pip install -q --no-compile -e ".[dev]"
 	touch $(READY)
 
 install: $(READY)  ## create .venv and install the course with its test tools

@@ -70,7 +70,10 @@ def build_env(venv: Path, python: str) -> Path:
     shutil.rmtree(venv, ignore_errors=True)
     subprocess.run([python, "-m", "venv", str(venv)], check=True)
     subprocess.run([str(py), "-m", "pip", "install", "-q", "--upgrade", "pip"], check=True)
-    subprocess.run([str(py), "-m", "pip", "install", "-q", "-r", str(REQUIREMENTS)], check=True)
+    # --no-compile: only what the notebooks import gets compiled, on first use (saves ~20 s of a fresh build)
+    subprocess.run(
+        [str(py), "-m", "pip", "install", "-q", "--no-compile", "-r", str(REQUIREMENTS)], check=True
+    )
     marker.write_text(wanted)
     return py
 
