@@ -66,10 +66,10 @@ def test_an_exercise_becomes_an_answer_cell_a_graded_test_and_a_manually_graded_
     assert (
         _nbg(answer)["solution"] and not _nbg(answer)["grade"] and _nbg(answer)["grade_id"] == "answer-99-1"
     )
-    assert test.source.startswith("assert (\ncu.checks.nb99.exercise_1(answer)\n), ")
-    assert (
-        "### BEGIN HIDDEN TESTS\n# Hidden test (instructor's copy only)\nassert answer == 42\n### END HIDDEN TESTS"
-        in (test.source)
+    assert test.source == (
+        "passed_99_1 = cu.checks.nb99.exercise_1(answer)\n### BEGIN HIDDEN TESTS\n"
+        'assert passed_99_1, "99.1 is not right yet: see the ✗ line above"\n'
+        "# Hidden test (instructor's copy only)\nassert answer == 42\n### END HIDDEN TESTS"
     )
     assert _nbg(test)["grade"] and _nbg(test)["locked"] and _nbg(test)["points"] == 2  # ★★
     assert prompt.source.startswith("**Your answer (99.1):**") and not _nbg(prompt)
@@ -138,7 +138,13 @@ def test_nbgrader_grades_the_solution_full_the_blank_zero_and_a_wrong_answer_par
     assert (
         "BEGIN HIDDEN TESTS" not in released.read_text() and "### BEGIN SOLUTION" not in released.read_text()
     )
-    assert "BEGIN HIDDEN TESTS" in source.read_text(), f"notebook {NOTEBOOK} should have a hidden test"
+    assert "# Hidden test" in source.read_text(), (
+        f"notebook {NOTEBOOK} should have an instructor's hidden test"
+    )
+    tests = [c for c in release.cells if _nbg(c).get("grade") and c.cell_type == "code"]
+    assert tests and all(c.source.startswith("passed_") and "assert" not in c.source for c in tests), (
+        "what students get runs the check and goes on: no assert"
+    )
 
     bodies = _solution_bodies(src)
     solved = nbformat.from_dict(release)

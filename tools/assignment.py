@@ -12,10 +12,10 @@ become nbgrader cells:
 
 * the blank answer cell and the ``solution`` cell after it: one autograded answer cell, the solution between
   ``### BEGIN SOLUTION`` and ``### END SOLUTION`` (nbgrader replaces it by ``# your code here``);
-* the check cell: a locked, autograded test cell worth the exercise's stars in points,
-  ``assert cu.checks.nbNN.exercise_k(...)`` (the check prints ✓ or ✗ and returns whether the answer is right);
-  a ``hidden-test`` cell after it joins it between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``, which
-  nbgrader strips from the release and puts back to grade;
+* the check cell: a locked, autograded test cell worth the exercise's stars in points. Students see
+  ``passed_NN_k = cu.checks.nbNN.exercise_k(...)`` (it prints ✓ or ✗; "Run all" goes on); between
+  ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``, which nbgrader strips from the release and puts back to
+  grade, follow ``assert passed_NN_k`` and the instructor's ``hidden-test`` cell, if there is one;
 * a prose question's ``answer`` cell stays as the prompt, and the model answer after it becomes a manually graded
   answer cell worth one point (students see "*Your answer here*").
 
@@ -85,12 +85,26 @@ def _stars(cells: list, before: int, number: int) -> int:
     raise ValueError(f"no '**Exercise {number} ★…' heading above cell {before}")
 
 
-def assertion(check_source: str, exercise_id: str) -> str:
-    """The check cell as a test: ``assert (<the check call>), "<message>"``."""
+def assertion(check_source: str, exercise_id: str, hidden: str = "") -> str:
+    """The check cell as a graded test whose ``assert`` only the grader sees.
+
+    What students get runs the check and keeps its verdict (``passed_NN_k = cu.checks...``): it prints ✓ or ✗ and
+    "Run all" goes on. The ``assert`` on the verdict, and the instructor's ``hidden`` tests, sit between nbgrader's
+    hidden-test markers: stripped from the release, put back by ``nbgrader autograde``, where a wrong answer
+    fails the cell and scores zero.
+    """
     tree = ast.parse(check_source)
     if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr):
         raise ValueError(f"the check cell of {exercise_id} must be a single call, got:\n{check_source}")
-    return f'assert (\n{check_source.strip()}\n), "{exercise_id} is not right yet: see the ✗ line above"'
+    verdict = "passed_" + exercise_id.replace(".", "_")
+    lines = [
+        f"{verdict} = {check_source.strip()}",
+        "### BEGIN HIDDEN TESTS",
+        f'assert {verdict}, "{exercise_id} is not right yet: see the ✗ line above"',
+    ]
+    if hidden:
+        lines.append(hidden.rstrip())
+    return "\n".join([*lines, "### END HIDDEN TESTS"])
 
 
 def assignment_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -117,11 +131,12 @@ def assignment_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                 f"{cell.source.rstrip()}\n### BEGIN SOLUTION\n{nxt.source.rstrip()}\n### END SOLUTION",
                 metadata={"nbgrader": _meta(f"answer-{nn}-{k}", solution=True, grade=False, locked=False)},
             )
-            test = assertion(check.source, exercise_id)
             i += 3
+            hidden = ""
             if i < len(cells) and "hidden-test" in _tags(cells[i]):
-                test += f"\n### BEGIN HIDDEN TESTS\n{cells[i].source.rstrip()}\n### END HIDDEN TESTS"
+                hidden = cells[i].source
                 i += 1
+            test = assertion(check.source, exercise_id, hidden)
             points = _stars(cells, i, k)
             out += [
                 answer,
