@@ -115,15 +115,32 @@ def answered(value: Any, name: str, what: str) -> None:
         raise NotYet(f"`{name}` is still None: store {what} in it")
 
 
+def attempt(fn: Callable[..., Any], *args: Any, call: str, advice: str = "") -> Any:
+    """``fn(*args)``, where ``fn`` is the learner's code: an error it raises becomes :class:`NotYet`.
+
+    The hint reads ``"<call> failed with <error type>: <message>"``, then ``"; <advice>"`` if given.
+
+    Examples
+    --------
+    >>> attempt(lambda x: 1 / x, 0, call="`f(0)`", advice="mind the zero")
+    Traceback (most recent call last):
+    ...
+    course_utils.checks.NotYet: `f(0)` failed with ZeroDivisionError: division by zero; mind the zero
+    """
+    try:
+        return fn(*args)
+    except Exception as err:  # noqa: BLE001 - any error in the learner's code is a hint, not a crash here
+        raise NotYet(
+            f"{call} failed with {type(err).__name__}: {err}" + (f"; {advice}" if advice else "")
+        ) from None
+
+
 def answered_function(fn: Any, name: str, probe: tuple = ()) -> None:
     """The answer ``name`` must be a function that returns something (not ``None``) when called on ``probe``."""
     if fn is None or not callable(fn):
         raise NotYet(f"`{name}` must be a function (def {name}(...): ...), got {type(fn).__name__}")
     if probe:
-        try:
-            out = fn(*probe)
-        except Exception as err:  # noqa: BLE001 - any error in the learner's code is a hint, not a crash here
-            raise NotYet(f"calling `{name}` failed with {type(err).__name__}: {err}") from None
+        out = attempt(fn, *probe, call=f"calling `{name}`")
         if out is None:
             raise NotYet(f"`{name}` returns None: finish its body with `return ...`")
 

@@ -15,7 +15,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_utils.checks import NotYet, answered, answered_function, as_array, as_number, exercise, require
+from course_utils.checks import (
+    NotYet,
+    answered,
+    answered_function,
+    as_array,
+    as_number,
+    attempt,
+    exercise,
+    require,
+)
 
 _RHOS = (0.05, 0.2)  # targets at which the slope is probed
 
@@ -49,13 +58,13 @@ def exercise_1(kl_slope, *, rho: float | None = None) -> str:
     )
 
     def call(r: float, q: np.ndarray) -> np.ndarray:
-        try:
-            out = kl_slope(r, q)
-        except Exception as err:  # noqa: BLE001 - the learner's error becomes a hint
-            raise NotYet(
-                f"kl_slope({r}, rho_hat) failed with {type(err).__name__}: {err}; use NumPy (np.log, arithmetic "
-                "on arrays), so that it works on an array of mean activations"
-            ) from None
+        out = attempt(
+            kl_slope,
+            r,
+            q,
+            call=f"kl_slope({r}, rho_hat)",
+            advice="use NumPy (np.log, arithmetic on arrays), so that it works on an array of mean activations",
+        )
         out = np.asarray(out, dtype=np.float64)
         require(
             out.shape == q.shape,
@@ -162,19 +171,14 @@ def exercise_3(BatchTopK) -> str:  # noqa: N803 - the learner's class keeps its 
     )
 
     def run(k: int, z: np.ndarray) -> np.ndarray:
-        try:
-            layer = BatchTopK(k)
-        except Exception as err:  # noqa: BLE001 - the learner's error becomes a hint
-            raise NotYet(
-                f"BatchTopK({k}) failed with {type(err).__name__}: {err}; take k as the first argument of "
-                "__init__ and pass the other keyword arguments to super().__init__(**kwargs)"
-            ) from None
-        try:
-            out = layer(z)
-        except Exception as err:  # noqa: BLE001
-            raise NotYet(
-                f"calling BatchTopK({k}) on a batch of codes failed with {type(err).__name__}: {err}"
-            ) from None
+        layer = attempt(
+            BatchTopK,
+            k,
+            call=f"BatchTopK({k})",
+            advice="take k as the first argument of __init__ and pass the other keyword arguments to "
+            "super().__init__(**kwargs)",
+        )
+        out = attempt(layer, z, call=f"calling BatchTopK({k}) on a batch of codes")
         require(out is not None, "`call` returns None: finish it with `return ...`")
         out = np.asarray(keras.ops.convert_to_numpy(out), dtype=np.float64)
         require(

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from course_utils.checks import NotYet, answered, answered_function, as_number, exercise, require
+from course_utils.checks import NotYet, answered, answered_function, as_number, attempt, exercise, require
 
 _VECTORS = 400  # random unit vectors per image in the check's own estimate
 
@@ -122,13 +122,14 @@ def exercise_2(contractive_tanh, *, n_inputs: int = 784, n_units: int = 32, n: i
         return layer
 
     def apply(z, kernel) -> np.ndarray:
-        try:
-            out = contractive_tanh(z, kernel)
-        except Exception as err:  # noqa: BLE001 - the learner's error becomes a hint
-            raise NotYet(
-                f"contractive_tanh(z, kernel) failed with {type(err).__name__}: {err}; z has shape (N, n) (one "
-                "code per row) and kernel has shape (D, n) (one row per input value, one column per unit)"
-            ) from None
+        out = attempt(
+            contractive_tanh,
+            z,
+            kernel,
+            call="contractive_tanh(z, kernel)",
+            advice="z has shape (N, n) (one code per row) and kernel has shape (D, n) (one row per input value, "
+            "one column per unit)",
+        )
         require(out is not None, "`contractive_tanh` returns None: finish its body with `return ...`")
         return np.asarray(keras.ops.convert_to_numpy(out), dtype=np.float64)
 

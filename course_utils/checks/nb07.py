@@ -24,6 +24,7 @@ from course_utils.checks import (
     answered_function,
     as_array,
     as_number,
+    attempt,
     close,
     exercise,
     require,
@@ -32,11 +33,8 @@ from course_utils.checks import (
 
 def _call(fn: Any, name: str, *args: Any) -> Any:
     """``fn(*args)``; an error in the learner's code becomes a hint that names the call."""
-    try:
-        return fn(*args)
-    except Exception as err:  # noqa: BLE001 - any error in the learner's code is a hint, not a crash here
-        shown = ", ".join(np.array2string(np.asarray(a), precision=2, threshold=4) for a in args)
-        raise NotYet(f"`{name}({shown})` failed with {type(err).__name__}: {err}") from None
+    shown = ", ".join(np.array2string(np.asarray(a), precision=2, threshold=4) for a in args)
+    return attempt(fn, *args, call=f"`{name}({shown})`")
 
 
 def _kl_poisson_by_sum(lam1: np.ndarray, lam2: np.ndarray) -> np.ndarray:

@@ -16,7 +16,16 @@ from typing import Any
 
 import numpy as np
 
-from course_utils.checks import NotYet, answered, answered_function, as_array, as_number, exercise, require
+from course_utils.checks import (
+    NotYet,
+    answered,
+    answered_function,
+    as_array,
+    as_number,
+    attempt,
+    exercise,
+    require,
+)
 
 
 def _to_numpy(t: Any) -> np.ndarray:
@@ -48,11 +57,7 @@ def exercise_1(tutorial_beta) -> str:
 
     def beta(latent_dim: int, n_pixels: int | None = None) -> float:
         args = (latent_dim,) if n_pixels is None else (latent_dim, n_pixels)
-        try:
-            out = tutorial_beta(*args)
-        except Exception as err:  # noqa: BLE001 - any error in the learner's code is a hint, not a crash here
-            raise NotYet(f"`tutorial_beta{args}` failed with {type(err).__name__}: {err}") from None
-        return as_number(out, f"tutorial_beta{args}")
+        return as_number(attempt(tutorial_beta, *args, call=f"`tutorial_beta{args}`"), f"tutorial_beta{args}")
 
     ours = beta(2)
     require(
@@ -123,10 +128,7 @@ def _known(ks: Sequence[int], weights: np.ndarray = _A) -> np.ndarray:
 
 
 def _call_bound(fn: Callable, lw: np.ndarray, k: int) -> float:
-    try:
-        out = fn(lw, k)
-    except Exception as err:  # noqa: BLE001 - any error in the learner's code is a hint, not a crash here
-        raise NotYet(f"`neg_iwae_bound(lw, {k})` failed with {type(err).__name__}: {err}") from None
+    out = attempt(fn, lw, k, call=f"`neg_iwae_bound(lw, {k})`")
     require(
         np.ndim(out) == 0,
         "`neg_iwae_bound` must return one number (the mean over the images), not one per image",
