@@ -43,15 +43,21 @@ def _distinct(n: int = 144) -> list[np.ndarray]:
 
 
 @pytest.fixture(scope="module")
-def kaggle():
-    """The Kaggle training pages' clean targets, if the data is here (the notebook's usual page set)."""
+def kaggle_data():
+    """The Kaggle training pages (noisy, clean), if the data is here (the notebook's usual page set)."""
     from course_utils import data
 
     try:
-        _, clean, _ = data.load_dirty_documents()
+        noisy, clean, _ = data.load_dirty_documents()
     except FileNotFoundError:
         pytest.skip("the Kaggle dirty-documents data is not here")
-    return clean
+    return noisy, clean
+
+
+@pytest.fixture(scope="module")
+def kaggle(kaggle_data):
+    """The Kaggle training pages' clean targets."""
+    return kaggle_data[1]
 
 
 def _scans(n: int = 3, seed: int = 0) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -225,14 +231,9 @@ def test_ex2_pages_binarised_another_way_fail_the_definition_at_sampled_pixels(w
 
 
 @pytest.fixture(scope="module")
-def kaggle_pages():
-    """Four of the Kaggle pages (noisy, clean), if the data is here."""
-    from course_utils import data
-
-    try:
-        noisy, clean, _ = data.load_dirty_documents()
-    except FileNotFoundError:
-        pytest.skip("the Kaggle dirty-documents data is not here")
+def kaggle_pages(kaggle_data):
+    """Four of the Kaggle pages (noisy, clean)."""
+    noisy, clean = kaggle_data
     return noisy[:4], clean[:4]
 
 

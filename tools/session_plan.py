@@ -23,13 +23,15 @@ from pathlib import Path
 
 import nbformat
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from assignment import CHECK_CALL, EXERCISE_HEADING  # noqa: E402  (one definition of the exercise layout)
+from run_course import _mib  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 #: Reading rate for technical prose with equations and code (a planning constant, slower than plain prose).
 WORDS_PER_MINUTE = 100
 #: Student minutes per star of an exercise (★ 10, ★★ 20, ★★★ 30), including reading its statement.
 MINUTES_PER_STAR = 10
-EXERCISE_HEADING = re.compile(r"\*\*Exercise (\d+) (★+)")
-CHECK_CALL = re.compile(r"cu\.checks\.nb(\d\d)\.exercise_(\d)\(")
 
 
 @dataclass
@@ -144,10 +146,6 @@ def _s(value: float | None) -> str:
     if value < 0.5:
         return "<1 s"
     return f"{value / 60:.1f} min" if value >= 120 else f"{value:.0f} s"
-
-
-def _mib(value: float | None) -> str:
-    return "n/a" if value is None else f"{value / 1024:.1f} GiB"
 
 
 def markdown(plans: list[Plan]) -> str:
