@@ -19,6 +19,15 @@ Environment variables read here (and only here):
     ``1`` makes an exercise's self-check raise when the answer is not right (the tests and ``make course`` set it,
     so that a solution notebook fails loudly). Unset, a check prints a ✗ line with its hint and returns False,
     so that "Run all" on a student edition runs to the end.
+``COURSE_MODEL_CACHE``
+    Where :func:`course_utils.training.fit_or_load` keeps trained models (default: ``data/models/`` of a
+    checkout, else ``$KERAS_HOME/course_models``; the tests point it at a fresh folder).
+``COURSE_RETRAIN``
+    ``1`` makes :func:`course_utils.training.fit_or_load` train even when a trained model is cached (and
+    overwrite the cached one).
+``COURSE_PRETRAINED_URL``
+    Where to download the archive of pretrained models, ``https://…/course-models.tar#sha256=<hex>``; overrides
+    the ``Pretrained models`` URL of the package's metadata (``[project.urls]`` in ``pyproject.toml``).
 """
 
 from __future__ import annotations
@@ -113,6 +122,40 @@ def strict_checks() -> bool:
     Read at every call, so a notebook can switch it with ``%env COURSE_STRICT_CHECKS=1``.
     """
     return _flag("COURSE_STRICT_CHECKS")
+
+
+def retrain() -> bool:
+    """True when ``COURSE_RETRAIN`` asks every training run to train anew instead of loading a cached model."""
+    return _flag("COURSE_RETRAIN")
+
+
+def model_cache_dir() -> Path:
+    """The folder of trained models: ``$COURSE_MODEL_CACHE``, else ``data/models/`` of a checkout, else
+    ``$KERAS_HOME/course_models`` (``~/.keras/course_models``)."""
+    env = os.environ.get("COURSE_MODEL_CACHE", "").strip()
+    if env:
+        return Path(env).expanduser()
+    if PROJECT_ROOT is not None and (PROJECT_ROOT / "data").is_dir():
+        return PROJECT_ROOT / "data" / "models"
+    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")).expanduser() / "course_models"
+
+
+def pretrained_url() -> str | None:
+    """The pretrained-models archive's address (``…#sha256=<hex>``): ``$COURSE_PRETRAINED_URL``, else the
+    ``Pretrained models`` URL in the installed package's metadata, else None."""
+    env = os.environ.get("COURSE_PRETRAINED_URL", "").strip()
+    if env:
+        return env
+    try:
+        from importlib.metadata import PackageNotFoundError, metadata
+
+        for entry in metadata("course-utils").get_all("Project-URL") or []:
+            label, _, url = entry.partition(",")
+            if label.strip().lower() == "pretrained models" and url.strip():
+                return url.strip()
+    except (ImportError, PackageNotFoundError):
+        pass
+    return None
 
 
 def get_config(seed: int = 42) -> Config:

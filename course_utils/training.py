@@ -209,6 +209,27 @@ class TrainingLog(keras.callbacks.Callback):
         if not self.steps or self.steps[-1] != self._step:
             self._log()
 
+    def cache_key(self) -> tuple:
+        """What of this log shapes what it records: its schedule, its clock and its ``evaluate`` function."""
+        return ("TrainingLog", sorted(self.at), self.clock, self.evaluate)
+
+    def cache_state(self) -> dict:
+        """What the log recorded, as JSON-able lists (saved with a cached training run)."""
+        return {
+            "clock": self.clock,
+            **{k: list(getattr(self, k)) for k in ("steps", "values", "seconds", "wall", "epoch_seconds")},
+        }
+
+    def restore_cache_state(self, state: dict) -> None:
+        """Put back what :meth:`cache_state` returned (a loaded run: the log reads as after the real one)."""
+        if state.get("clock") != self.clock:
+            raise ValueError(f"a log kept on the {state.get('clock')!r} clock cannot restore into a {self.clock!r} log")
+        self._reset()
+        self.steps = [int(s) for s in state["steps"]]
+        for k in ("values", "seconds", "wall", "epoch_seconds"):
+            setattr(self, k, [float(v) for v in state[k]])
+        self._step = self.steps[-1] if self.steps else 0
+
     def seconds_per_step(self, clock: str | None = None) -> float:
         """Steady-state cost of one training step, in seconds on ``clock`` (default: :attr:`clock`).
 
@@ -328,3 +349,265 @@ def macs_per_example(model: keras.Model) -> int:
             )
         total += int(np.prod(spatial)) * int(np.prod(kernel))
     return total
+
+
+class FitResult(keras.callbacks.History):
+    """What :func:`fit_or_load` returns: a Keras ``History`` (``.history``, ``.epoch``, ``.params``), plus
+
+    Attributes
+    ----------
+    name : str
+        The run's name.
+    loaded : bool
+        True when the trained model came from the cache or a pretrained archive.
+    seconds : float
+        Wall-clock seconds that training took when it ran (not the load time).
+    cpu_seconds : float
+        Process CPU seconds that training took when it ran.
+    steps : int
+        Training steps (batches) of the run.
+    where : str
+        The cache entry (or archive) the model is kept in.
+    """
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.loaded = False
+        self.seconds = float("nan")
+        self.cpu_seconds = float("nan")
+        self.steps = 0
+        self.where = ""
+
+
+def _versions() -> dict:
+    import tensorflow as tf
+
+    minor = lambda v: ".".join(v.split(".")[:2])  # noqa: E731
+    return {"keras": minor(keras.__version__), "tensorflow": minor(tf.__version__), "device": default_clock()}
+
+
+def _is_array(x) -> bool:
+    return isinstance(x, (np.ndarray, list, tuple, dict)) or x is None
+
+
+def _model_arrays(model: keras.Model) -> dict[str, np.ndarray]:
+    arrays = {}
+    for prefix, variables in (
+        ("model", model.variables),
+        ("optimizer", model.optimizer.variables if model.optimizer is not None else []),
+        ("metrics", model.metrics_variables),
+    ):
+        for i, v in enumerate(variables):
+            arrays[f"{prefix}/{i:04d}"] = np.asarray(keras.ops.convert_to_numpy(v))
+    return arrays
+
+
+def _pairs(variables, arrays: dict, prefix: str) -> list:
+    saved = sorted(k for k in arrays if k.startswith(prefix + "/"))
+    if len(saved) != len(variables):
+        raise ValueError(f"{len(saved)} saved {prefix} variables, the model has {len(variables)}")
+    for v, k in zip(variables, saved, strict=True):
+        if tuple(v.shape) != arrays[k].shape:
+            raise ValueError(f"{prefix} variable {v.path}: saved shape {arrays[k].shape}, the model's {tuple(v.shape)}")
+    return [(v, arrays[k]) for v, k in zip(variables, saved, strict=True)]
+
+
+def _restore_plan(model: keras.Model, arrays: dict) -> list:
+    """Pair every saved array with the variable it goes into, checking all of them before anything is assigned."""
+    plan = _pairs(model.variables, arrays, "model")
+    opt = model.optimizer
+    if any(k.startswith("optimizer/") for k in arrays):
+        if not opt.built:
+            opt.build(model.trainable_variables)
+        plan += _pairs(opt.variables, arrays, "optimizer")
+    try:  # the trackers only hold the last epoch's means; Keras builds some of them lazily
+        plan += _pairs(model.metrics_variables, arrays, "metrics")
+    except ValueError:
+        pass
+    return plan
+
+
+def fit_or_load(
+    model: keras.Model,
+    x=None,
+    y=None,
+    *,
+    name: str | None = None,
+    key_data=None,
+    callbacks: Sequence[keras.callbacks.Callback] | None = None,
+    **fit_kwargs,
+) -> FitResult:
+    """``model.fit(x, y, ...)`` the first time; afterwards, load the trained model from the cache instead.
+
+    Training is defined by its work (epochs or steps), so a finished run can be stored and reused: the
+    model's weights, its optimizer's state, the training history, what its callbacks logged (learning curves,
+    cost), and the random-number states training left behind, so that everything after it runs as it did.
+    The key of a run (see :mod:`course_utils.model_cache`) covers the model (architecture, initial weights,
+    the code of its classes), its compile settings, the arguments of ``fit``, the data, the callbacks, the
+    mode, the seed's state, the Keras/TensorFlow versions and the device; any change trains anew.
+
+    One line is printed either way: what was trained and where it was saved, or what was loaded, from where,
+    and what training cost when it ran.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A compiled model.
+    x, y
+        As for ``model.fit``. NumPy arrays (or tuples and dicts of them) are hashed into the key; anything
+        else (a ``tf.data.Dataset``, a generator) needs ``key_data``.
+    name : str, optional
+        A short name for the run (shown, and the start of the cache folder's name). Default: the model's.
+    key_data : optional
+        What a non-array ``x`` is made of, e.g. ``(x_train, AMOUNT, make_batches)``: arrays, numbers and
+        the functions that build the batches (their source code is hashed).
+    callbacks : sequence of keras.callbacks.Callback, optional
+        Every callback must be able to save and restore what it logs: :class:`TrainingLog`, or any object with
+        ``cache_key()``, ``cache_state()`` and ``restore_cache_state(state)``.
+    **fit_kwargs
+        The other arguments of ``model.fit`` (``epochs``, ``batch_size``, ``validation_data``, ``shuffle`` ...).
+
+    Returns
+    -------
+    FitResult
+        A ``keras.callbacks.History``, with ``loaded``, ``seconds``, ``cpu_seconds``, ``steps`` and ``where``.
+
+    Raises
+    ------
+    ValueError
+        If the model is not compiled, ``x`` cannot be hashed and no ``key_data`` is given, or a callback
+        cannot be cached.
+
+    Notes
+    -----
+    ``COURSE_RETRAIN=1`` trains every run anew (and replaces the cached one). Damaged cache files and archive
+    files that do not match their manifest are reported in one line and never used: the run trains instead.
+
+    Examples
+    --------
+    .. code-block:: python
+
+        log = cu.training.TrainingLog(val_psnr, at=cu.training.log_steps(EPOCHS * STEPS_PER_EPOCH))
+        hist = cu.training.fit_or_load(model, x_noisy, x_train, epochs=EPOCHS, batch_size=128,
+                                       callbacks=[log], name="03-denoiser")
+        # first run:  cache: trained 03-denoiser (1,407 steps, 95 s) and saved it to data/models/03-denoiser-…
+        # next runs:  cache: loaded 03-denoiser (1,407 steps; training took 95 s when it ran) from data/models/…
+    """
+    from course_utils import config, model_cache
+
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"model must be a keras.Model, got {type(model).__name__}")
+    if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", True):
+        raise ValueError(f"compile the model {model.name!r} before training it")
+    callbacks = list(callbacks or [])
+    for cb in callbacks:
+        if not all(hasattr(cb, a) for a in ("cache_key", "cache_state", "restore_cache_state")):
+            raise ValueError(
+                f"callback {type(cb).__name__} cannot be cached: use cu.training.TrainingLog, or give it cache_key(), "
+                "cache_state() and restore_cache_state(state)"
+            )
+    if not (_is_array(x) and _is_array(y)) and key_data is None:
+        raise ValueError(
+            f"x is a {type(x).__name__}, which cannot be hashed into the cache key: pass key_data=(what it is made "
+            "of: the arrays, the numbers and the function that builds the batches)"
+        )
+    name = str(name or model.name)
+    cfg = config.get_config()
+    started = model_cache.rng_state()
+    data = (x, y) if key_data is None else ("key_data", key_data)
+    if key_data is not None and _is_array(x) and _is_array(y):
+        data = (x, y, key_data)
+    key = model_cache.fingerprint(
+        model_cache.FORMAT,
+        name,
+        cfg.mode,
+        _versions(),
+        model,
+        getattr(model, "_compile_config", None) and model._compile_config.config,
+        model.optimizer,
+        [np.asarray(keras.ops.convert_to_numpy(v)) for v in model.optimizer.variables],
+        fit_kwargs,
+        data,
+        [cb.cache_key() for cb in callbacks],
+        [started["python"], started["numpy"], started["tf_ops"], started["keras"]],
+    )
+    entry = model_cache.entry_name(name, key)
+    result = FitResult(name)
+
+    found = None if config.retrain() else model_cache.find(entry, key)
+    if found is not None:
+        meta, arrays, where = found
+        try:
+            plan = _restore_plan(model, arrays)
+            rng = model_cache._rng_from_files(meta["rng"], arrays)
+            states = meta["callbacks"]
+            if len(states) != len(callbacks):
+                raise ValueError(f"{len(states)} callbacks were saved, {len(callbacks)} are given")
+            for cb, state in zip(callbacks, states, strict=True):
+                if getattr(cb, "clock", state.get("clock")) != state.get("clock"):
+                    raise ValueError(f"saved on the {state.get('clock')!r} clock, this log keeps {cb.clock!r}")
+        except (ValueError, KeyError, TypeError) as err:
+            model_cache._warn(f"could not use the cached {entry} ({err}); training instead")
+        else:
+            for variable, value in plan:
+                variable.assign(value)
+            for cb, state in zip(callbacks, states, strict=True):
+                cb.restore_cache_state(state)
+            model_cache.set_rng_state(rng)
+            result.history = meta["history"]
+            result.epoch = meta["epoch"]
+            result.params = meta["params"]
+            result.set_model(model)
+            result.loaded, result.seconds, result.cpu_seconds = True, meta["seconds"], meta["cpu_seconds"]
+            result.steps, result.where = meta["steps"], model_cache.shown(where)
+            print(
+                f"cache: loaded {name} ({result.steps:,} steps; training took {result.seconds:.0f} s when it ran, "
+                f"{meta['created']}) from {result.where}"
+            )
+            return result
+
+    counter = _StepCounter()
+    t_wall, t_cpu = time.perf_counter(), time.process_time()
+    hist = model.fit(x, y, callbacks=[*callbacks, counter], **fit_kwargs)
+    if default_clock() == "wall" and model.weights:
+        keras.ops.convert_to_numpy(model.weights[-1])  # wait for the device before reading the clock
+    result.seconds, result.cpu_seconds = time.perf_counter() - t_wall, time.process_time() - t_cpu
+    result.history = {k: [float(v) for v in vs] for k, vs in hist.history.items()}
+    result.epoch, result.params, result.steps = list(hist.epoch), dict(hist.params or {}), counter.steps
+    result.set_model(model)
+    rng_meta, rng_arrays = model_cache._rng_to_files(model_cache.rng_state())
+    meta = {
+        "key": key,
+        "name": name,
+        "mode": cfg.mode,
+        "versions": _versions(),
+        "history": result.history,
+        "epoch": result.epoch,
+        "params": {k: v for k, v in result.params.items() if isinstance(v, (int, float, str, bool, type(None)))},
+        "callbacks": [cb.cache_state() for cb in callbacks],
+        "seconds": result.seconds,
+        "cpu_seconds": result.cpu_seconds,
+        "steps": result.steps,
+        "created": time.strftime("%Y-%m-%d"),
+        "rng": rng_meta,
+    }
+    result.params = meta["params"]
+    folder = config.model_cache_dir() / entry
+    try:
+        model_cache.write_entry(folder, meta, {**_model_arrays(model), **rng_arrays})
+        result.where = model_cache.shown(folder)
+        saved = f"saved it to {result.where}"
+    except OSError as err:
+        saved = f"could not save it ({err})"
+    print(f"cache: trained {name} ({result.steps:,} steps, {result.seconds:.0f} s) and {saved}")
+    return result
+
+
+class _StepCounter(keras.callbacks.Callback):
+    def __init__(self) -> None:
+        super().__init__()
+        self.steps = 0
+
+    def on_train_batch_end(self, batch, logs=None) -> None:
+        self.steps += 1
