@@ -209,7 +209,7 @@ def rng_state() -> dict:
     entry and restored when it is loaded, so that what the notebook draws *after* a loaded training run is
     what it drew after the real one.
     """
-    state: dict = {"python": random.getstate(), "numpy": np.random.get_state()}
+    state: dict = {"python": random.getstate(), "numpy": np.random.get_state()}  # noqa: NPY002 - the legacy global generator is what is restored
     try:
         from tensorflow.python.eager import context
 
@@ -233,7 +233,7 @@ def set_rng_state(state: dict) -> None:
     py = state["python"]
     random.setstate((py[0], tuple(py[1]), py[2]))
     np_state = state["numpy"]
-    np.random.set_state((np_state[0], np.asarray(np_state[1], dtype=np.uint32), *np_state[2:]))
+    np.random.set_state((np_state[0], np.asarray(np_state[1], dtype=np.uint32), *np_state[2:]))  # noqa: NPY002
     if state.get("tf_ops") is not None:
         from tensorflow.python.eager import context
 
