@@ -62,8 +62,16 @@ def _warn(message: str) -> None:
 
 
 # --------------------------------------------------------------------------------------------------- keys
+def _code(code: types.CodeType) -> str:
+    consts = [_code(c) if isinstance(c, types.CodeType) else repr(c) for c in code.co_consts]
+    return repr((code.co_code, consts, code.co_names, code.co_varnames))
+
+
 def _source(fn) -> str:
-    """The source of a function or class, or (when Python cannot find it) its compiled code."""
+    """The source of a function or class, or its compiled code for a lambda (whose source line holds whatever
+    surrounds it) and wherever Python cannot find the source."""
+    if getattr(fn, "__name__", "") == "<lambda>":
+        return _code(fn.__code__)
     try:
         return inspect.getsource(fn)
     except (OSError, TypeError):
@@ -73,7 +81,7 @@ def _source(fn) -> str:
                 (k, v) for k, v in vars(fn).items() if isinstance(v, (types.FunctionType, classmethod, staticmethod))
             )
             return repr([(k, _source(getattr(v, "__func__", v))) for k, v in methods])
-        return repr((code.co_code, [c for c in code.co_consts if not isinstance(c, types.CodeType)]))
+        return _code(code)
 
 
 def _user_code(obj) -> bool:
@@ -114,7 +122,7 @@ class _Hasher:
         elif isinstance(obj, keras.Model):
             self.model(obj, depth)
         elif isinstance(obj, keras.Variable) or type(obj).__name__ in ("EagerTensor", "ResourceVariable"):
-            self.add(np.asarray(keras.ops.convert_to_numpy(obj)), depth + 1)
+            self.add(np.asarray(obj.numpy()), depth + 1)
         elif isinstance(obj, dict):
             self.put("dict", str(len(obj)).encode())
             for k in sorted(obj, key=str):

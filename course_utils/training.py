@@ -223,7 +223,9 @@ class TrainingLog(keras.callbacks.Callback):
     def restore_cache_state(self, state: dict) -> None:
         """Put back what :meth:`cache_state` returned (a loaded run: the log reads as after the real one)."""
         if state.get("clock") != self.clock:
-            raise ValueError(f"a log kept on the {state.get('clock')!r} clock cannot restore into a {self.clock!r} log")
+            raise ValueError(
+                f"a log kept on the {state.get('clock')!r} clock cannot restore into a {self.clock!r} log"
+            )
         self._reset()
         self.steps = [int(s) for s in state["steps"]]
         for k in ("values", "seconds", "wall", "epoch_seconds"):
@@ -399,7 +401,7 @@ def _model_arrays(model: keras.Model) -> dict[str, np.ndarray]:
         ("metrics", model.metrics_variables),
     ):
         for i, v in enumerate(variables):
-            arrays[f"{prefix}/{i:04d}"] = np.asarray(keras.ops.convert_to_numpy(v))
+            arrays[f"{prefix}/{i:04d}"] = np.asarray(v.numpy())
     return arrays
 
 
@@ -409,7 +411,9 @@ def _pairs(variables, arrays: dict, prefix: str) -> list:
         raise ValueError(f"{len(saved)} saved {prefix} variables, the model has {len(variables)}")
     for v, k in zip(variables, saved, strict=True):
         if tuple(v.shape) != arrays[k].shape:
-            raise ValueError(f"{prefix} variable {v.path}: saved shape {arrays[k].shape}, the model's {tuple(v.shape)}")
+            raise ValueError(
+                f"{prefix} variable {v.path}: saved shape {arrays[k].shape}, the model's {tuple(v.shape)}"
+            )
     return [(v, arrays[k]) for v, k in zip(variables, saved, strict=True)]
 
 
@@ -433,7 +437,7 @@ def fit_or_load(
     x=None,
     y=None,
     *,
-    name: str | None = None,
+    name: str,
     key_data=None,
     callbacks: Sequence[keras.callbacks.Callback] | None = None,
     **fit_kwargs,
@@ -456,9 +460,12 @@ def fit_or_load(
         A compiled model.
     x, y
         As for ``model.fit``. NumPy arrays (or tuples and dicts of them) are hashed into the key; anything
-        else (a ``tf.data.Dataset``, a generator) needs ``key_data``.
-    name : str, optional
-        A short name for the run (shown, and the start of the cache folder's name). Default: the model's.
+        else (a ``tf.data.Dataset``, a generator) needs ``key_data``. Either may also be a function of no
+        arguments that *makes* the data (``lambda: corrupt(x_train, seed=0)``): it is called only when training
+        is needed, so a warm run skips making data it does not use; ``key_data`` then says what it is made of.
+    name : str
+        A short name for the run, e.g. ``"03-denoiser"``: shown, and the start of the cache folder's name (the
+        key, not the name, decides whether a run is the same).
     key_data : optional
         What a non-array ``x`` is made of, e.g. ``(x_train, AMOUNT, make_batches)``: arrays, numbers and
         the functions that build the batches (their source code is hashed).
@@ -507,16 +514,22 @@ def fit_or_load(
                 f"callback {type(cb).__name__} cannot be cached: use cu.training.TrainingLog, or give it cache_key(), "
                 "cache_state() and restore_cache_state(state)"
             )
+    lazy = [callable(v) and not hasattr(v, "element_spec") for v in (x, y)]
+    if any(lazy) and key_data is None:
+        raise ValueError(
+            "x or y is a function that makes the data: say what it is made of with key_data=(...)"
+        )
     if not (_is_array(x) and _is_array(y)) and key_data is None:
         raise ValueError(
             f"x is a {type(x).__name__}, which cannot be hashed into the cache key: pass key_data=(what it is made "
             "of: the arrays, the numbers and the function that builds the batches)"
         )
-    name = str(name or model.name)
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"name must be a short non-empty string such as '03-denoiser', got {name!r}")
     cfg = config.get_config()
     started = model_cache.rng_state()
     data = (x, y) if key_data is None else ("key_data", key_data)
-    if key_data is not None and _is_array(x) and _is_array(y):
+    if key_data is not None and _is_array(x) and _is_array(y) and not any(lazy):
         data = (x, y, key_data)
     key = model_cache.fingerprint(
         model_cache.FORMAT,
@@ -526,7 +539,7 @@ def fit_or_load(
         model,
         getattr(model, "_compile_config", None) and model._compile_config.config,
         model.optimizer,
-        [np.asarray(keras.ops.convert_to_numpy(v)) for v in model.optimizer.variables],
+        [np.asarray(v.numpy()) for v in model.optimizer.variables],
         fit_kwargs,
         data,
         [cb.cache_key() for cb in callbacks],
@@ -546,13 +559,16 @@ def fit_or_load(
                 raise ValueError(f"{len(states)} callbacks were saved, {len(callbacks)} are given")
             for cb, state in zip(callbacks, states, strict=True):
                 if getattr(cb, "clock", state.get("clock")) != state.get("clock"):
-                    raise ValueError(f"saved on the {state.get('clock')!r} clock, this log keeps {cb.clock!r}")
+                    raise ValueError(
+                        f"saved on the {state.get('clock')!r} clock, this log keeps {cb.clock!r}"
+                    )
         except (ValueError, KeyError, TypeError) as err:
             model_cache._warn(f"could not use the cached {entry} ({err}); training instead")
         else:
             for variable, value in plan:
                 variable.assign(value)
             for cb, state in zip(callbacks, states, strict=True):
+                cb.set_model(model)  # as fit would have: a log's .model is the model it logged
                 cb.restore_cache_state(state)
             model_cache.set_rng_state(rng)
             result.history = meta["history"]
@@ -567,6 +583,7 @@ def fit_or_load(
             )
             return result
 
+    x, y = (v() if is_lazy else v for v, is_lazy in zip((x, y), lazy, strict=True))
     counter = _StepCounter()
     t_wall, t_cpu = time.perf_counter(), time.process_time()
     hist = model.fit(x, y, callbacks=[*callbacks, counter], **fit_kwargs)
@@ -584,7 +601,9 @@ def fit_or_load(
         "versions": _versions(),
         "history": result.history,
         "epoch": result.epoch,
-        "params": {k: v for k, v in result.params.items() if isinstance(v, (int, float, str, bool, type(None)))},
+        "params": {
+            k: v for k, v in result.params.items() if isinstance(v, (int, float, str, bool, type(None)))
+        },
         "callbacks": [cb.cache_state() for cb in callbacks],
         "seconds": result.seconds,
         "cpu_seconds": result.cpu_seconds,
@@ -611,3 +630,121 @@ class _StepCounter(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None) -> None:
         self.steps += 1
+
+
+def compute_or_load(name: str, compute: Callable[[], dict], *, key_data) -> dict:
+    """``compute()`` the first time; afterwards, its result from the cache (for work that is not a Keras fit).
+
+    For a scikit-learn probe trained on codes, or an evaluation sweep over trained models: the result is kept in
+    the trained-model cache like a :func:`fit_or_load` run, keyed on ``name``, the course mode, the code of
+    ``compute``, ``key_data`` and the random-number states; the states ``compute`` left behind are restored on
+    loading, so that what follows runs as it did.
+
+    Parameters
+    ----------
+    name : str
+        A short name such as ``"02-probe-raw-pixels"``.
+    compute : callable
+        Takes no arguments and returns a dict of numbers, strings, booleans, lists of them, or NumPy arrays.
+    key_data
+        Everything the result depends on besides ``compute``'s own code: arrays, numbers, functions it calls, and
+        Keras models (their weights are hashed).
+
+    Returns
+    -------
+    dict
+        What ``compute`` returned (arrays come back as arrays). One line says whether it was computed or loaded.
+
+    Examples
+    --------
+    .. code-block:: python
+
+        def probe():
+            clf = LogisticRegression(max_iter=500)
+            start = time.process_time()
+            clf.fit(z_train, y_train)
+            return {"accuracy": clf.score(z_test, y_test), "cpu_s": time.process_time() - start}
+
+        res = cu.training.compute_or_load("02-probe-codes", probe, key_data=(z_train, y_train, z_test, y_test))
+    """
+    from course_utils import config, model_cache
+
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"name must be a short non-empty string such as '02-probe', got {name!r}")
+    if not callable(compute):
+        raise ValueError(f"compute must be a function of no arguments, got {type(compute).__name__}")
+    cfg = config.get_config()
+    started = model_cache.rng_state()
+    key = model_cache.fingerprint(
+        model_cache.FORMAT,
+        "compute",
+        name,
+        cfg.mode,
+        _versions(),
+        compute,
+        key_data,
+        [started["python"], started["numpy"], started["tf_ops"], started["keras"]],
+    )
+    entry = model_cache.entry_name(name, key)
+    found = None if config.retrain() else model_cache.find(entry, key)
+    if found is not None:
+        meta, arrays, where = found
+        try:
+            result = dict(meta["result"])
+            for k in meta["result_arrays"]:
+                result[k] = arrays[f"result/{k}"]
+            rng = model_cache._rng_from_files(meta["rng"], arrays)
+        except (KeyError, TypeError, ValueError) as err:
+            model_cache._warn(f"could not use the cached {entry} ({err}); computing instead")
+        else:
+            model_cache.set_rng_state(rng)
+            print(
+                f"cache: loaded {name} (computing it took {meta['seconds']:.0f} s when it ran, {meta['created']}) "
+                f"from {model_cache.shown(where)}"
+            )
+            return result
+
+    t_wall = time.perf_counter()
+    result = compute()
+    seconds = time.perf_counter() - t_wall
+    if not isinstance(result, dict) or not all(isinstance(k, str) for k in result):
+        raise ValueError(f"compute() must return a dict with string keys, got {type(result).__name__}")
+    plain, arrays = {}, {}
+    for k, v in result.items():
+        if isinstance(v, np.ndarray):
+            arrays[f"result/{k}"] = v
+        elif isinstance(v, (np.generic,)):
+            plain[k] = v.item()
+        elif isinstance(v, (bool, int, float, str, type(None))) or (
+            isinstance(v, (list, tuple))
+            and all(isinstance(e, (bool, int, float, str, np.generic)) for e in v)
+        ):
+            plain[k] = (
+                [e.item() if isinstance(e, np.generic) else e for e in v]
+                if isinstance(v, (list, tuple))
+                else v
+            )
+        else:
+            raise ValueError(
+                f"compute() returned {k!r} as a {type(v).__name__}: use numbers, strings, lists or arrays"
+            )
+    rng_meta, rng_arrays = model_cache._rng_to_files(model_cache.rng_state())
+    meta = {
+        "key": key,
+        "name": name,
+        "mode": cfg.mode,
+        "versions": _versions(),
+        "result": plain,
+        "result_arrays": sorted(k.split("/", 1)[1] for k in arrays),
+        "seconds": seconds,
+        "created": time.strftime("%Y-%m-%d"),
+        "rng": rng_meta,
+    }
+    folder = config.model_cache_dir() / entry
+    try:
+        model_cache.write_entry(folder, meta, {**arrays, **rng_arrays})
+        saved = f"saved it to {model_cache.shown(folder)}"
+    except OSError as err:
+        saved = f"could not save it ({err})"
+    print(f"cache: computed {name} ({seconds:.0f} s) and {saved}")
+    return {**plain, **{k.split("/", 1)[1]: v for k, v in arrays.items()}}

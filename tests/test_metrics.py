@@ -37,6 +37,31 @@ def test_mse_psnr_ssim_agree_with_scikit_image(pair):
     assert metrics.ssim(x, y) == pytest.approx(np.mean(ref))
 
 
+@pytest.mark.parametrize("shape", [(7, 28, 28), (2, 60, 45), (3, 11, 11)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_batched_ssim_is_scikit_images_image_by_image(shape, dtype):
+    rng = np.random.default_rng(1)
+    x = rng.random(shape).astype(dtype)
+    y = np.clip(x + rng.normal(0, 0.2, shape), 0, 1).astype(dtype)
+    ref = [
+        skm.structural_similarity(
+            a.astype(np.float64),
+            b.astype(np.float64),
+            data_range=1,
+            gaussian_weights=True,
+            sigma=1.5,
+            use_sample_covariance=False,
+        )
+        for a, b in zip(x, y, strict=True)
+    ]
+    np.testing.assert_allclose(metrics.ssim(x, y, per_image=True), ref, rtol=0, atol=1e-9)
+
+
+def test_ssim_refuses_images_smaller_than_its_window():
+    with pytest.raises(ValueError, match="at least 11 pixels"):
+        metrics.ssim(np.zeros((1, 8, 8)), np.zeros((1, 8, 8)))
+
+
 def test_metrics_accept_channel_axis_and_single_images(pair):
     x, y = pair
     assert metrics.mse(x[..., None], y[..., None]) == pytest.approx(metrics.mse(x, y))
