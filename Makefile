@@ -10,7 +10,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 # Notebooks run in parallel on 2 workers; each notebook stays on one worker (its cells run in order).
 PYTEST_NOTEBOOKS := --nbval-lax --nbval-current-env -n 2 --dist loadscope
 
-.PHONY: install lab test unit notebooks course check-machine site student assignment data stamp colab-check reproducible lint benchmark clean
+.PHONY: install lab test unit notebooks course pretrained check-machine site student assignment data stamp colab-check reproducible lint benchmark clean
 
 $(READY): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,8 +39,11 @@ unit: install  ## unit tests only (without the notebook runs: student editions, 
 notebooks: install  ## notebooks only, smoke mode
 	COURSE_MODE=smoke COURSE_OFFLINE=1 $(BIN)/python -m pytest notebooks $(PYTEST_NOTEBOOKS)
 
-course: install  ## every notebook in full mode -> build/executed/, build/results.md
-	$(BIN)/python tools/run_course.py --mode full
+course: install  ## every notebook in full mode -> build/executed/, build/results.md (RETRAIN=1: ignore the model cache)
+	$(if $(RETRAIN),COURSE_RETRAIN=1 )$(BIN)/python tools/run_course.py --mode full
+
+pretrained: install  ## run the course in full mode, pack the trained models it used -> build/pretrained/course-models.tar
+	$(BIN)/python tools/pretrained.py
 
 # The notebook with the longest full-mode run and the largest peak RAM on the reference machine (README).
 HEAVIEST ?= 03

@@ -17,3 +17,28 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 _shared = ROOT.parent / "shared" / "data"
 if "COURSE_DATA_DIR" not in os.environ and _shared.is_dir():
     os.environ["COURSE_DATA_DIR"] = str(_shared)
+
+# Trained models: one fresh cache per test session (never the checkout's data/models/, which may be warm), shared
+# by both xdist workers through the environment. The notebooks (nbval) train into it; the student editions, run
+# later, load what the notebooks trained (tests/test_cache_notebook.py checks cold then warm explicitly).
+if "COURSE_MODEL_CACHE" not in os.environ:
+    import atexit
+    import shutil
+    import tempfile
+
+    os.environ["COURSE_MODEL_CACHE"] = tempfile.mkdtemp(prefix="course-models-")
+    _owner = os.getpid()
+    atexit.register(lambda: os.getpid() == _owner and shutil.rmtree(os.environ["COURSE_MODEL_CACHE"], True))
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Notebooks (and the long Colab simulation) first, then the student editions (so that they find the
+    notebooks' models in the cache), then the rest."""
+
+    def rank(item) -> int:
+        path = str(item.path)
+        if "/notebooks/" in path or path.endswith("test_colab_simulation.py"):
+            return 0
+        return 1 if path.endswith("test_student_runs.py") else 2
+
+    items.sort(key=rank)

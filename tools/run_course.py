@@ -8,6 +8,11 @@ The executed notebooks go to ``build/executed/``; ``build/results.md`` lists wal
     python tools/run_course.py                      # every notebook, full mode
     python tools/run_course.py --only 00 01         # some of them
     python tools/run_course.py --mode smoke         # quick end-to-end check
+
+Training goes through the trained-model cache (``cu.training.fit_or_load``): a notebook that trained anything is
+a **cold** run, one that loaded every model is a **warm** run (``COURSE_RETRAIN=1`` forces cold). The latest cold
+and warm run of each notebook are kept in ``build/runs.json``, and ``build/results.md`` shows their times side by
+side, with whether the warm run recorded exactly the figures of the cold one.
 """
 
 from __future__ import annotations
@@ -81,6 +86,7 @@ def run_notebook(path: Path, build: Path, mode: str, timeout: int) -> dict:
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out)
     metrics = json.loads(results_file.read_text())["metrics"] if results_file.is_file() else {}
+    trained, loaded = cache_lines(nb)
     row = {
         "notebook": path.stem,
         "mode": mode,
@@ -88,10 +94,43 @@ def run_notebook(path: Path, build: Path, mode: str, timeout: int) -> dict:
         "seconds": round(seconds, 1),
         "peak_mib": peak["mib"],
         "status": status,
+        "trained": trained,
+        "loaded": loaded,
+        "cache": temperature(trained, loaded),
         "metrics": metrics,
     }
     results_file.write_text(json.dumps(row, indent=1, sort_keys=True))
+    if status == "ok":
+        remember(build, row)
     return row
+
+
+def cache_lines(nb: nbformat.NotebookNode) -> tuple[int, int]:
+    """How many training runs of an executed notebook trained, and how many were loaded from the cache."""
+    text = "\n".join(
+        o.get("text", "")
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "stream"
+    )
+    return len(re.findall(r"^cache: trained ", text, re.M)), len(re.findall(r"^cache: loaded ", text, re.M))
+
+
+def temperature(trained: int, loaded: int) -> str:
+    """``cold`` (something trained), ``warm`` (every model loaded) or ``none`` (the notebook trains nothing)."""
+    return "cold" if trained else "warm" if loaded else "none"
+
+
+def remember(build: Path, row: dict) -> None:
+    """Keep the latest cold and warm run of a notebook (per mode) in ``build/runs.json``."""
+    path = build / "runs.json"
+    runs = json.loads(path.read_text()) if path.is_file() else {}
+    slot = runs.setdefault(row["notebook"], {}).setdefault(row["mode"], {})
+    kinds = ("cold", "warm") if row["cache"] == "none" else (row["cache"],)
+    for kind in kinds:
+        slot[kind] = {k: row[k] for k in ("date", "seconds", "peak_mib", "trained", "loaded", "metrics")}
+    path.write_text(json.dumps(runs, indent=1, sort_keys=True))
 
 
 def collect(build: Path) -> list[dict]:
@@ -140,23 +179,53 @@ def _mib(value: float | None) -> str:
     return "n/a" if value is None else f"{value / 1024:.1f} GiB" if value >= 1024 else f"{value:.0f} MiB"
 
 
-def results_markdown(rows: list[dict]) -> str:
-    """The results table as Markdown: wall time and status per notebook, then each notebook's figures."""
+def same_figures(cold: dict, warm: dict) -> str:
+    """``yes`` when a warm run recorded exactly the cold run's figures, else the names that differ."""
+    names = sorted(set(cold) | set(warm))
+    differ = [k for k in names if cold.get(k) != warm.get(k)]
+    return "yes" if not differ else "no: " + ", ".join(differ[:4]) + (" ..." if len(differ) > 4 else "")
+
+
+def results_markdown(rows: list[dict], runs: dict | None = None) -> str:
+    """The results table as Markdown: wall time and status per notebook, then each notebook's figures.
+
+    With ``runs`` (``build/runs.json``), a second table gives each notebook's latest cold and warm times.
+    """
     lines = [
         "# Course results",
         "",
         f"Machine: {machine_description()}.",
         "",
-        "| notebook | mode | date | wall time | peak RAM | status |",
-        "|---|---|---|---:|---:|---|",
+        "| notebook | mode | date | wall time | cache | peak RAM | status |",
+        "|---|---|---|---:|---|---:|---|",
     ]
     lines += [
-        f"| {r['notebook']} | {r['mode']} | {r['date']} | {r['seconds']:.0f} s | {_mib(r.get('peak_mib'))} | "
-        f"{r['status']} |"
+        f"| {r['notebook']} | {r['mode']} | {r['date']} | {r['seconds']:.0f} s | {r.get('cache', 'n/a')} | "
+        f"{_mib(r.get('peak_mib'))} | {r['status']} |"
         for r in rows
     ]
     total = sum(r["seconds"] for r in rows)
-    lines += [f"| **total** | | | **{total:.0f} s** | | |", ""]
+    lines += [f"| **total** | | | **{total:.0f} s** | | | |", ""]
+    if runs:
+        lines += [
+            "## Cold and warm",
+            "",
+            "Cold: the notebook trained its models. Warm: it loaded every one of them from the trained-model cache.",
+            "",
+            "| notebook | mode | cold | warm | warm figures = cold figures |",
+            "|---|---|---:|---:|---|",
+        ]
+        totals = {"cold": 0.0, "warm": 0.0}
+        for r in rows:
+            slot = runs.get(r["notebook"], {}).get(r["mode"], {})
+            cold, warm = slot.get("cold"), slot.get("warm")
+            for kind, run in (("cold", cold), ("warm", warm)):
+                totals[kind] += run["seconds"] if run else 0.0
+            cold_s = f"{cold['seconds']:.0f} s" if cold else "not run"
+            warm_s = f"{warm['seconds']:.0f} s" if warm else "not run"
+            equal = same_figures(cold["metrics"], warm["metrics"]) if cold and warm else "n/a"
+            lines.append(f"| {r['notebook']} | {r['mode']} | {cold_s} | {warm_s} | {equal} |")
+        lines += [f"| **total** | | **{totals['cold']:.0f} s** | **{totals['warm']:.0f} s** | |", ""]
     for r in rows:
         lines += [f"## {r['notebook']}", ""]
         if r["metrics"]:
@@ -192,7 +261,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         ok = ok and row["status"] == "ok"
     report = args.build / "results.md"
-    report.write_text(results_markdown(collect(args.build)))
+    runs_file = args.build / "runs.json"
+    runs = json.loads(runs_file.read_text()) if runs_file.is_file() else None
+    report.write_text(results_markdown(collect(args.build), runs))
     print(f"wrote {report}")
     return 0 if ok else 1
 
