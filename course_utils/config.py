@@ -221,7 +221,47 @@ def _import_tensorflow_quietly():
     return tf
 
 
-def setup(seed: int = 42, *, banner: bool = True) -> Config:
+#: What a full run of each notebook costs on the reference machine, measured by ``make course`` cold (training)
+#: and warm (every model loaded from the cache); written by ``tools/run_course.py --record-expected``.
+EXPECTED_TIMES = Path(__file__).with_name("expected_times.json")
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+def what_to_expect(notebook: str, *, gpu: bool = False) -> str | None:
+    """One line on what a full run of ``notebook`` (``"03"``) costs: measured cold and warm on the reference CPU.
+
+    Returns None when nothing was measured for it.
+
+    Examples
+    --------
+    >>> what_to_expect("99") is None
+    True
+    """
+    import json
+
+    try:
+        table = json.loads(EXPECTED_TIMES.read_text(encoding="utf-8"))
+        row = table["notebooks"][str(notebook)]
+    except (OSError, ValueError, KeyError):
+        return None
+    cold, warm = float(row["cold_s"]), float(row["warm_s"])
+    where = f"on {table['machine']} ({table['date']})"
+    if row.get("trains", True):
+        cost = f"{_duration(cold)} the first time (it trains), {_duration(warm)} once its models are cached"
+    else:
+        cost = f"{_duration(cold)} (nothing to train)"
+    device = (
+        "this runtime has a GPU: training runs there, and training costs are timed on the wall clock"
+        if gpu
+        else "on a GPU runtime the training cells run faster (not measured by the course)"
+    )
+    return f"full mode {where}: {cost}; peak RAM {row['peak_gib']:.1f} GiB; {device}"
+
+
+def setup(seed: int = 42, *, notebook: str | None = None, banner: bool = True) -> Config:
     """Prepare a notebook: seeds, quiet TensorFlow, matplotlib style, and a one-line banner.
 
     Call it first, before importing TensorFlow or Keras yourself.
@@ -230,6 +270,9 @@ def setup(seed: int = 42, *, banner: bool = True) -> Config:
     ----------
     seed : int, default 42
         Seeds Python's ``random``, NumPy and TensorFlow through :func:`keras.utils.set_random_seed`.
+    notebook : str, optional
+        The notebook's number (``"03"``): in full mode, a second line says what its run costs (measured on the
+        reference machine, cold and warm; see :func:`what_to_expect`).
     banner : bool, default True
         Print one line with the mode, the library versions and the device.
 
@@ -254,6 +297,11 @@ def setup(seed: int = 42, *, banner: bool = True) -> Config:
     import numpy as np
 
     keras.utils.set_random_seed(seed)
+    # TensorFlow's Python-side warnings (e.g. "triggered tf.function retracing" when a loaded model predicts on
+    # new shapes) are advice for library authors, not for a learner's cell output
+    import logging
+
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
     from course_utils import plotting
 
@@ -266,4 +314,7 @@ def setup(seed: int = 42, *, banner: bool = True) -> Config:
             f"course_utils · mode={cfg.mode} · seed={seed} · Python {platform.python_version()} · "
             f"TF {tf.__version__} · Keras {keras.__version__} · NumPy {np.__version__} · {device}"
         )
+        expect = what_to_expect(notebook, gpu=bool(gpus)) if notebook is not None and cfg.full else None
+        if expect:
+            print(expect)
     return cfg

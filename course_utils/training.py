@@ -432,6 +432,28 @@ def _restore_plan(model: keras.Model, arrays: dict) -> list:
     return plan
 
 
+def _pack_arrays(state, prefix: str, arrays: dict):
+    """A callback's state with its NumPy arrays moved into ``arrays`` (for ``state.npz``) and named in their place."""
+    if isinstance(state, np.ndarray):
+        arrays[prefix] = state
+        return {"__array__": prefix}
+    if isinstance(state, dict):
+        return {k: _pack_arrays(v, f"{prefix}/{k}", arrays) for k, v in state.items()}
+    if isinstance(state, (list, tuple)):
+        return [_pack_arrays(v, f"{prefix}/{i}", arrays) for i, v in enumerate(state)]
+    return state.item() if isinstance(state, np.generic) else state
+
+
+def _unpack_arrays(state, arrays):
+    if isinstance(state, dict):
+        if set(state) == {"__array__"}:
+            return arrays[state["__array__"]]
+        return {k: _unpack_arrays(v, arrays) for k, v in state.items()}
+    if isinstance(state, list):
+        return [_unpack_arrays(v, arrays) for v in state]
+    return state
+
+
 def fit_or_load(
     model: keras.Model,
     x=None,
@@ -471,7 +493,10 @@ def fit_or_load(
         the functions that build the batches (their source code is hashed).
     callbacks : sequence of keras.callbacks.Callback, optional
         Every callback must be able to save and restore what it logs: :class:`TrainingLog`, or any object with
-        ``cache_key()``, ``cache_state()`` and ``restore_cache_state(state)``.
+        ``cache_key()``, ``cache_state()`` (a dict of numbers, strings, lists and NumPy arrays) and
+        ``restore_cache_state(state)``. A log keeps only what its ``evaluate`` *returns*: anything the function
+        collects on the side is not there after a load (subclass :class:`TrainingLog` and extend
+        ``cache_state`` to keep it).
     **fit_kwargs
         The other arguments of ``model.fit`` (``epochs``, ``batch_size``, ``validation_data``, ``shuffle`` ...).
 
@@ -554,22 +579,17 @@ def fit_or_load(
         try:
             plan = _restore_plan(model, arrays)
             rng = model_cache._rng_from_files(meta["rng"], arrays)
-            states = meta["callbacks"]
+            states = [_unpack_arrays(state, arrays) for state in meta["callbacks"]]
             if len(states) != len(callbacks):
                 raise ValueError(f"{len(states)} callbacks were saved, {len(callbacks)} are given")
             for cb, state in zip(callbacks, states, strict=True):
-                if getattr(cb, "clock", state.get("clock")) != state.get("clock"):
-                    raise ValueError(
-                        f"saved on the {state.get('clock')!r} clock, this log keeps {cb.clock!r}"
-                    )
+                cb.set_model(model)  # as fit would have: a log's .model is the model it logged
+                cb.restore_cache_state(state)  # a log kept on another clock refuses here
         except (ValueError, KeyError, TypeError) as err:
             model_cache._warn(f"could not use the cached {entry} ({err}); training instead")
         else:
             for variable, value in plan:
                 variable.assign(value)
-            for cb, state in zip(callbacks, states, strict=True):
-                cb.set_model(model)  # as fit would have: a log's .model is the model it logged
-                cb.restore_cache_state(state)
             model_cache.set_rng_state(rng)
             result.history = meta["history"]
             result.epoch = meta["epoch"]
@@ -594,6 +614,7 @@ def fit_or_load(
     result.epoch, result.params, result.steps = list(hist.epoch), dict(hist.params or {}), counter.steps
     result.set_model(model)
     rng_meta, rng_arrays = model_cache._rng_to_files(model_cache.rng_state())
+    cb_arrays: dict[str, np.ndarray] = {}
     meta = {
         "key": key,
         "name": name,
@@ -604,7 +625,9 @@ def fit_or_load(
         "params": {
             k: v for k, v in result.params.items() if isinstance(v, (int, float, str, bool, type(None)))
         },
-        "callbacks": [cb.cache_state() for cb in callbacks],
+        "callbacks": [
+            _pack_arrays(cb.cache_state(), f"callback/{i}", cb_arrays) for i, cb in enumerate(callbacks)
+        ],
         "seconds": result.seconds,
         "cpu_seconds": result.cpu_seconds,
         "steps": result.steps,
@@ -614,7 +637,7 @@ def fit_or_load(
     result.params = meta["params"]
     folder = config.model_cache_dir() / entry
     try:
-        model_cache.write_entry(folder, meta, {**_model_arrays(model), **rng_arrays})
+        model_cache.write_entry(folder, meta, {**_model_arrays(model), **rng_arrays, **cb_arrays})
         result.where = model_cache.shown(folder)
         saved = f"saved it to {result.where}"
     except OSError as err:

@@ -379,3 +379,37 @@ def test_a_computed_result_is_loaded_with_its_arrays_and_the_rng_it_left(cache, 
     assert calls.n == 2  # other data: computed anew
     with pytest.raises(ValueError, match="dict"):
         training.compute_or_load("q", lambda: 3, key_data=())
+
+
+class GridLog(TrainingLog):
+    """A log that also keeps an array per moment (as 09's CVAE progress log does)."""
+
+    def _log(self):
+        super()._log()
+        self.grids = [*getattr(self, "grids", []), np.full((2, 2), len(self.steps), dtype=np.float32)]
+
+    def cache_state(self):
+        return {**super().cache_state(), "grids": self.grids}
+
+    def restore_cache_state(self, state):
+        super().restore_cache_state(state)
+        self.grids = list(state["grids"])
+
+
+def test_a_callbacks_arrays_go_to_the_state_file_and_come_back(cache):
+    log = GridLog(at=[4])
+    first = run(build(), log=log)
+    meta = json.loads((cache / entries(cache)[0] / model_cache.META_NAME).read_text())
+    assert meta["callbacks"][0]["grids"][0] == {"__array__": "callback/0/grids/0"}
+    again = GridLog(at=[4])
+    assert run(build(), log=again).loaded and first.steps
+    assert len(again.grids) == len(log.grids) and all(
+        np.array_equal(a, b) for a, b in zip(again.grids, log.grids, strict=True)
+    )
+
+
+def test_a_log_on_another_clock_is_another_run(cache):
+    run(build(), log=TrainingLog(clock="cpu"))
+    assert not run(build(), log=TrainingLog(clock="wall")).loaded
+    with pytest.raises(ValueError, match="clock"):  # and a log never takes a state kept on another clock
+        TrainingLog(clock="wall").restore_cache_state(TrainingLog(clock="cpu").cache_state())
