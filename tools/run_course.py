@@ -237,12 +237,51 @@ def results_markdown(rows: list[dict], runs: dict | None = None) -> str:
     return "\n".join(lines)
 
 
+EXPECTED = ROOT / "course_utils" / "expected_times.json"
+
+
+def record_expected(runs: dict, path: Path = EXPECTED) -> Path:
+    """Write the full-mode cold and warm time and peak RAM of every notebook measured both ways.
+
+    Raises
+    ------
+    ValueError
+        If a notebook of the course has no full-mode cold and warm run in ``runs``.
+    """
+    notebooks = {}
+    for nb in sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        slot = runs.get(nb, {}).get("full", {})
+        if "cold" not in slot or "warm" not in slot:
+            raise ValueError(
+                f"{nb} has no full-mode {'cold' if 'cold' not in slot else 'warm'} run in runs.json"
+            )
+        cold, warm = slot["cold"], slot["warm"]
+        peak = max(r["peak_mib"] or 0 for r in (cold, warm)) / 1024
+        notebooks[nb[:2]] = {
+            "cold_s": round(cold["seconds"]),
+            "warm_s": round(warm["seconds"]),
+            "peak_gib": round(peak, 1),
+            "trains": cold["trained"] > 0,
+            "date": cold["date"],
+        }
+    machine = machine_description().split(";")[0]
+    table = {"machine": machine, "date": max(r["date"] for r in notebooks.values()), "notebooks": notebooks}
+    path.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mode", choices=["full", "smoke"], default="full")
     parser.add_argument("--only", nargs="*", default=None, help="notebook number prefixes, e.g. 00 03")
     parser.add_argument("--build", type=Path, default=ROOT / "build")
     parser.add_argument("--timeout", type=int, default=3600, help="seconds per cell")
+    parser.add_argument(
+        "--record-expected",
+        action="store_true",
+        help="after the run, write the full-mode cold and warm times of build/runs.json into "
+        "course_utils/expected_times.json (what each notebook's setup cell prints)",
+    )
     args = parser.parse_args(argv)
     args.build = args.build.resolve()
     paths = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -265,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     runs = json.loads(runs_file.read_text()) if runs_file.is_file() else None
     report.write_text(results_markdown(collect(args.build), runs))
     print(f"wrote {report}")
+    if args.record_expected:
+        print(f"wrote {record_expected(runs or {})}")
     return 0 if ok else 1
 
 
