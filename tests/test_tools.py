@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -163,3 +164,108 @@ def test_session_plan_reads_stars_words_and_measured_exercise_cost(tmp_path):
     )
     with pytest.raises(ValueError, match="smoke-mode run"):
         session_plan.plan(tmp_path / "notebooks" / "42_demo.ipynb", tmp_path / "build")
+
+
+def _run(nb, mode, kind, seconds, peak=1024.0, metrics=None):
+    return {
+        "notebook": nb,
+        "mode": mode,
+        "date": "2026-12-02",
+        "seconds": seconds,
+        "peak_mib": peak,
+        "status": "ok",
+        "trained": 3 if kind == "cold" else 0,
+        "loaded": 3 if kind == "warm" else 0,
+        "cache": kind,
+        "metrics": metrics or {"a": 1.0},
+    }
+
+
+def test_runs_keep_the_latest_cold_and_warm_run_and_the_table_compares_them(tmp_path):
+    run_course.remember(tmp_path, _run("03_x", "full", "cold", 500.0, metrics={"psnr": 22.7, "fit_s": 3.0}))
+    run_course.remember(tmp_path, _run("03_x", "full", "warm", 40.0, metrics={"psnr": 22.7, "fit_s": 3.0}))
+    run_course.remember(tmp_path, _run("07_y", "full", "none", 20.0))  # trains nothing: it is both
+    runs = json.loads((tmp_path / "runs.json").read_text())
+    assert (
+        runs["03_x"]["full"]["cold"]["seconds"] == 500.0 and runs["03_x"]["full"]["warm"]["seconds"] == 40.0
+    )
+    assert set(runs["07_y"]["full"]) == {"cold", "warm"}
+    rows = [_run("03_x", "full", "warm", 40.0), _run("07_y", "full", "none", 20.0)]
+    md = run_course.results_markdown(rows, runs)
+    assert "| 03_x | full | 500 s | 40 s | yes |" in md and "| **total** | | **520 s** | **60 s** | |" in md
+    run_course.remember(tmp_path, _run("03_x", "full", "warm", 41.0, metrics={"psnr": 22.6}))
+    md = run_course.results_markdown(rows, json.loads((tmp_path / "runs.json").read_text()))
+    assert "| 03_x | full | 500 s | 41 s | no: fit_s, psnr |" in md
+
+
+def test_cache_lines_count_trained_and_loaded_runs():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x")])
+    nb.cells[0].outputs = [
+        nbformat.v4.new_output(
+            "stream",
+            name="stdout",
+            text="cache: trained a (3 steps)\ncache: loaded b (4 steps)\ncache: loaded c\n",
+        )
+    ]
+    assert run_course.cache_lines(nb) == (1, 2)
+    assert [run_course.temperature(*t) for t in ((1, 2), (0, 2), (0, 0))] == ["cold", "warm", "none"]
+
+
+def test_expected_times_are_written_for_every_notebook_and_read_by_setup(tmp_path, monkeypatch):
+    runs = {}
+    for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        runs[p.stem] = {
+            "full": {"cold": _run(p.stem, "full", "cold", 300.0), "warm": _run(p.stem, "full", "warm", 30.0)}
+        }
+    out = run_course.record_expected(runs, tmp_path / "expected.json")
+    table = json.loads(out.read_text())
+    assert set(table["notebooks"]) == {p.name[:2] for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")}
+    from course_utils import config
+
+    monkeypatch.setattr(config, "EXPECTED_TIMES", out)
+    line = config.what_to_expect("03")
+    assert "5 min the first time (it trains), 30 s once its models are cached" in line and "1.0 GiB" in line
+    assert "GPU runtime" in line and "wall clock" in config.what_to_expect("03", gpu=True)
+    del runs[next(iter(runs))]["full"]["warm"]
+    with pytest.raises(ValueError, match="no full-mode warm run"):
+        run_course.record_expected(runs, tmp_path / "x.json")
+
+
+def test_the_recorded_expectations_cover_the_course_within_its_budgets():
+    from course_utils import config
+
+    table = json.loads(config.EXPECTED_TIMES.read_text())
+    assert set(table["notebooks"]) == {p.name[:2] for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")}
+    for nb, row in table["notebooks"].items():
+        assert 0 < row["cold_s"] <= 600, f"{nb}: a full cold run is budgeted at 10 minutes"
+        assert 0 < row["warm_s"] <= 60, f"{nb}: a warm run is budgeted at 60 s"
+        assert row["trains"] or nb in ("00", "07")
+
+
+def test_pretrained_packs_the_models_the_last_run_used(tmp_path, monkeypatch, capsys):
+    import time as _time
+
+    import pretrained
+
+    from course_utils import model_cache
+
+    cache = tmp_path / "models"
+    monkeypatch.setenv("COURSE_MODEL_CACHE", str(cache))
+    assert pretrained.main(["--build", str(tmp_path / "build"), "--pack-only"]) == 2  # no run yet
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / pretrained.STAMP).write_text(
+        json.dumps({"start": _time.time() - 5, "mode": "full"})
+    )
+    old = model_cache.write_entry(cache / f"old-{'a' * 16}", {"key": "k"}, {"x": np.zeros(2)})
+    import os
+
+    os.utime(old / model_cache.META_NAME, (0, 0))  # used long before the run
+    model_cache.write_entry(cache / f"new-{'b' * 16}", {"key": "k"}, {"x": np.ones(2)})
+    assert pretrained.main(["--build", str(tmp_path / "build"), "--pack-only"]) == 0
+    archive = tmp_path / "build" / "pretrained" / model_cache.ARCHIVE_NAME
+    import tarfile
+
+    with tarfile.open(archive) as tar:
+        names = tar.getnames()
+    assert names == ["MANIFEST.sha256", f"new-{'b' * 16}/meta.json", f"new-{'b' * 16}/state.npz"]
+    assert "SHA-256" in capsys.readouterr().out
