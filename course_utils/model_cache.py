@@ -78,7 +78,9 @@ def _source(fn) -> str:
         code = getattr(fn, "__code__", None)
         if code is None:
             methods = sorted(
-                (k, v) for k, v in vars(fn).items() if isinstance(v, (types.FunctionType, classmethod, staticmethod))
+                (k, v)
+                for k, v in vars(fn).items()
+                if isinstance(v, (types.FunctionType, classmethod, staticmethod))
             )
             return repr([(k, _source(getattr(v, "__func__", v))) for k, v in methods])
         return _code(code)
@@ -141,7 +143,9 @@ class _Hasher:
             callable(obj) and hasattr(obj, "__code__")
         ):
             fn = getattr(obj, "__func__", obj)
-            self.put("function", f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', '')}".encode())
+            self.put(
+                "function", f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', '')}".encode()
+            )
             if _user_code(fn):
                 self.put("source", _source(fn).encode())
                 for cell in getattr(fn, "__closure__", None) or ():
@@ -360,7 +364,9 @@ def read_entry(folder: Path, key: str) -> tuple[dict, dict] | None:
             raise ValueError("written for another key or format")
         actual = sha256_file(folder / STATE_NAME)
         if actual != meta.get("state_sha256"):
-            raise ValueError(f"{STATE_NAME} has SHA-256 {actual[:12]}…, its meta.json says {str(meta.get('state_sha256'))[:12]}…")
+            raise ValueError(
+                f"{STATE_NAME} has SHA-256 {actual[:12]}…, its meta.json says {str(meta.get('state_sha256'))[:12]}…"
+            )
         with np.load(folder / STATE_NAME, allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
     except (OSError, ValueError, KeyError, json.JSONDecodeError) as err:
@@ -395,7 +401,9 @@ def pack(entries: Iterable[Path], out: Path) -> str:
     lines = []
     for e in entries:
         if not _ENTRY.match(e.name) or not (e / META_NAME).is_file() or not (e / STATE_NAME).is_file():
-            raise ValueError(f"{e} is not a cache entry (a <name>-<key16>/ folder with {STATE_NAME} and {META_NAME})")
+            raise ValueError(
+                f"{e} is not a cache entry (a <name>-<key16>/ folder with {STATE_NAME} and {META_NAME})"
+            )
         for f in (META_NAME, STATE_NAME):
             lines.append(f"{sha256_file(e / f)}  {e.name}/{f}")
     manifest = ("\n".join(lines) + "\n").encode()
