@@ -22,6 +22,7 @@ taken from an archive is checked against the manifest, file by file, before it i
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import io
@@ -319,16 +320,32 @@ def shown(path: Path) -> str:
         return str(path)
 
 
+@contextlib.contextmanager
+def _new_folder(folder: Path):
+    """Yield a temporary sibling of ``folder`` to fill; on success it replaces ``folder`` in one rename, on any
+    error (or a kernel interrupt) it is deleted: no half-written folder ever stands under ``folder``'s name."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = folder.parent / f".tmp-{folder.name}-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        yield tmp
+        if folder.exists():  # another kernel wrote the same run: replace it
+            old = folder.parent / f".old-{folder.name}-{uuid.uuid4().hex[:8]}"
+            os.replace(folder, old)
+            shutil.rmtree(old, ignore_errors=True)
+        os.replace(tmp, folder)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 def write_entry(folder: Path, meta: dict, arrays: dict[str, np.ndarray]) -> Path:
     """Write an entry atomically: into a temporary sibling folder, then renamed to ``folder``.
 
     If ``folder`` exists already (another kernel wrote the same run), it is replaced.
     """
     folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = folder.parent / f".tmp-{folder.name}-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
-    try:
+    with _new_folder(folder) as tmp:
         with open(tmp / STATE_NAME, "wb") as fh:
             np.savez_compressed(fh, **arrays)
             fh.flush()
@@ -338,14 +355,6 @@ def write_entry(folder: Path, meta: dict, arrays: dict[str, np.ndarray]) -> Path
             json.dump(meta, fh, indent=1, sort_keys=True)
             fh.flush()
             os.fsync(fh.fileno())
-        if folder.exists():
-            old = folder.parent / f".old-{folder.name}-{uuid.uuid4().hex[:8]}"
-            os.replace(folder, old)
-            shutil.rmtree(old, ignore_errors=True)
-        os.replace(tmp, folder)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
     return folder
 
 
@@ -481,19 +490,9 @@ def extract_entry(archive: Path, entry: str, cache: Path) -> bool:
                 "(the file was changed or damaged); training instead"
             )
             return False
-    folder = Path(cache) / entry
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = folder.parent / f".tmp-{entry}-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
-    try:
+    with _new_folder(Path(cache) / entry) as tmp:
         for n, blob in blobs.items():
             (tmp / n.split("/", 1)[1]).write_bytes(blob)
-        if folder.exists():
-            shutil.rmtree(folder, ignore_errors=True)
-        os.replace(tmp, folder)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
     return True
 
 
