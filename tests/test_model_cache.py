@@ -136,7 +136,7 @@ def test_a_kernel_killed_while_writing_leaves_no_entry_that_looks_valid(cache, m
     def killed(*args, **kwargs):
         raise KeyboardInterrupt  # what a kernel interrupt mid-write looks like
 
-    monkeypatch.setattr(np, "savez_compressed", killed)
+    monkeypatch.setattr(np, "savez", killed)
     with pytest.raises(KeyboardInterrupt):
         run(build())
     assert entries(cache) == [] and not any(cache.iterdir())  # the temporary folder is gone too
