@@ -32,13 +32,16 @@ if "COURSE_MODEL_CACHE" not in os.environ:
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """Notebooks (and the long Colab simulation) first, then the student editions (so that they find the
-    notebooks' models in the cache), then the rest."""
+    """Notebooks first (they fill the session's model cache), then the long one-off runs (the simulated Colab,
+    the cache's cold-then-warm run), then the student editions (which load what the notebooks trained: started
+    after every notebook has been handed out, each finds its notebook finished), then the rest."""
 
     def rank(item) -> int:
         path = str(item.path)
-        if "/notebooks/" in path or path.endswith("test_colab_simulation.py"):
+        if "/notebooks/" in path:
             return 0
-        return 1 if path.endswith("test_student_runs.py") else 2
+        if path.endswith(("test_colab_simulation.py", "test_cache_notebook.py")):
+            return 1
+        return 2 if path.endswith("test_student_runs.py") else 3
 
     items.sort(key=rank)

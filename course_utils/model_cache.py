@@ -347,7 +347,8 @@ def write_entry(folder: Path, meta: dict, arrays: dict[str, np.ndarray]) -> Path
     folder = Path(folder)
     with _new_folder(folder) as tmp:
         with open(tmp / STATE_NAME, "wb") as fh:
-            np.savez(fh, **arrays)  # uncompressed: weights hardly compress (10 %), and zlib costs 20x the write
+            # uncompressed: weights hardly compress (10 %), and zlib costs 20x the write
+            np.savez(fh, **arrays)
             fh.flush()
             os.fsync(fh.fileno())
         meta = {**meta, "format": FORMAT, "state_sha256": sha256_file(tmp / STATE_NAME)}

@@ -111,6 +111,11 @@ def test_readme_lists_measured_times_for_every_notebook():
         cold, warm, smoke = (cell.strip() for cell in row.split("|")[2:5])
         assert all(re.fullmatch(r"\d+ s", t) for t in (cold, warm, smoke)), f"{number}: times in seconds"
         assert int(cold.split()[0]) <= 600, f"{number}: full mode promises at most about 10 minutes"
-        assert int(warm.split()[0]) <= 60, f"{number}: with its models cached, a notebook runs in under a minute"
+        assert int(warm.split()[0]) <= 60, (
+            f"{number}: with its models cached, a notebook runs in under a minute"
+        )
         # what the README says is what the notebook's setup cell prints (both from the same measured run)
-        assert (int(cold.split()[0]), int(warm.split()[0])) == (expected[number]["cold_s"], expected[number]["warm_s"])
+        assert (int(cold.split()[0]), int(warm.split()[0])) == (
+            expected[number]["cold_s"],
+            expected[number]["warm_s"],
+        )

@@ -68,7 +68,9 @@ def test_results_markdown_lists_time_status_and_figures():
     ]
     md = run_course.results_markdown(rows)
     assert "| 00_welcome | full | 2026-11-22 | 12 s | n/a | 2.3 GiB | ok |" in md and "| a | 0.1235 |" in md
-    assert "| 01_x | full | 2026-11-22 | 1 s | n/a | n/a | ok |" in md  # rows of runs before peak RAM was measured
+    assert (
+        "| 01_x | full | 2026-11-22 | 1 s | n/a | n/a | ok |" in md
+    )  # rows of runs before peak RAM was measured
 
 
 def test_runner_executes_a_notebook_and_collects_recorded_figures(tmp_path, monkeypatch):
