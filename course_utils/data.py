@@ -163,12 +163,18 @@ def sha256sum(path: str | os.PathLike) -> str:
     st = path.stat()
     key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
     if key not in _verified:
-        h = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-        _verified[key] = h.hexdigest()
+        _verified[key] = sha256_of(path)
     return _verified[key]
+
+
+def sha256_of(path: str | os.PathLike) -> str:
+    """SHA-256 of a file as lowercase hex, read anew every time (for files that may change under the same name,
+    such as the trained-model cache's)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def cache_dir() -> Path:

@@ -42,6 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from course_utils import config
+from course_utils.data import sha256_of
 
 FORMAT = 1  #: bump when the layout of an entry changes: older entries are then simply not found
 ARCHIVE_NAME = "course-models.tar"
@@ -303,14 +304,6 @@ def entry_name(name: str, key: str) -> str:
     return f"{slug[:60]}-{key[:16]}"
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def shown(path: Path) -> str:
     """A path as a notebook shows it: relative to the checkout when inside it (outputs do not name the machine)."""
     root = config.PROJECT_ROOT
@@ -351,7 +344,7 @@ def write_entry(folder: Path, meta: dict, arrays: dict[str, np.ndarray]) -> Path
             np.savez(fh, **arrays)
             fh.flush()
             os.fsync(fh.fileno())
-        meta = {**meta, "format": FORMAT, "state_sha256": sha256_file(tmp / STATE_NAME)}
+        meta = {**meta, "format": FORMAT, "state_sha256": sha256_of(tmp / STATE_NAME)}
         with open(tmp / META_NAME, "w", encoding="utf-8") as fh:
             json.dump(meta, fh, indent=1, sort_keys=True)
             fh.flush()
@@ -372,7 +365,7 @@ def read_entry(folder: Path, key: str) -> tuple[dict, dict] | None:
         meta = json.loads((folder / META_NAME).read_text(encoding="utf-8"))
         if meta.get("format") != FORMAT or meta.get("key") != key:
             raise ValueError("written for another key or format")
-        actual = sha256_file(folder / STATE_NAME)
+        actual = sha256_of(folder / STATE_NAME)
         if actual != meta.get("state_sha256"):
             raise ValueError(
                 f"{STATE_NAME} has SHA-256 {actual[:12]}…, its meta.json says {str(meta.get('state_sha256'))[:12]}…"
@@ -415,7 +408,7 @@ def pack(entries: Iterable[Path], out: Path) -> str:
                 f"{e} is not a cache entry (a <name>-<key16>/ folder with {STATE_NAME} and {META_NAME})"
             )
         for f in (META_NAME, STATE_NAME):
-            lines.append(f"{sha256_file(e / f)}  {e.name}/{f}")
+            lines.append(f"{sha256_of(e / f)}  {e.name}/{f}")
     manifest = ("\n".join(lines) + "\n").encode()
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -431,7 +424,7 @@ def pack(entries: Iterable[Path], out: Path) -> str:
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
-    digest = sha256_file(out)
+    digest = sha256_of(out)
     out.with_name(out.name + ".sha256").write_text(f"{digest}  {out.name}\n", encoding="utf-8")
     return digest
 
