@@ -51,7 +51,7 @@ check-machine: install  ## can this machine run the course? The heaviest noteboo
 	# it trains (COURSE_RETRAIN=1): a cached model would say nothing about this machine
 	COURSE_RETRAIN=1 $(BIN)/python tools/run_course.py --mode full --only $(HEAVIEST) --build build/check-machine
 
-site: install  ## the executed course as HTML -> build/site/ (MODE=smoke: execute in smoke mode first)
+site: install  ## the course book (Sphinx, offline) from build/executed/ -> build/site/ (MODE=smoke: execute in smoke mode first)
 	$(if $(MODE),$(BIN)/python tools/run_course.py --mode $(MODE)$(if $(ONLY), --only $(ONLY)))
 	$(BIN)/python tools/build_site.py
 
@@ -78,7 +78,7 @@ reproducible: install  ## do notebooks (ONLY="03 04") record the same figures on
 	$(BIN)/python tools/reproducibility.py --only $(or $(ONLY),03 04)$(if $(MODE), --mode $(MODE))
 
 lint: install
-	$(BIN)/ruff check course_utils tests tools notebooks
+	$(BIN)/ruff check course_utils tests tools notebooks docs
 
 clean:
 	rm -rf build .pytest_cache

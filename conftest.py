@@ -31,10 +31,27 @@ if "COURSE_MODEL_CACHE" not in os.environ:
     atexit.register(lambda: os.getpid() == _owner and shutil.rmtree(os.environ["COURSE_MODEL_CACHE"], True))
 
 
+# Executed notebooks: nbval's runs are kept, with their outputs, in a fresh folder per session (shared by both
+# workers, removed at the end), laid out as `make course` lays out build/ (tests/executed_notebooks.py); the book
+# that tests/test_site.py builds and looks at is made of them.
+pytest_plugins = ["tests.executed_notebooks"]
+if "COURSE_EXECUTED_BUILD" not in os.environ:
+    import atexit
+    import shutil
+    import tempfile
+
+    os.environ["COURSE_EXECUTED_BUILD"] = tempfile.mkdtemp(prefix="course-executed-")
+    _builder = os.getpid()
+    atexit.register(
+        lambda: os.getpid() == _builder and shutil.rmtree(os.environ["COURSE_EXECUTED_BUILD"], True)
+    )
+
+
 def pytest_collection_modifyitems(session, config, items):
     """Notebooks first (they fill the session's model cache), then the long one-off runs (the simulated Colab,
     the cache's cold-then-warm run), then the student editions (which load what the notebooks trained: started
-    after every notebook has been handed out, each finds its notebook finished), then the rest."""
+    after every notebook has been handed out, each finds its notebook finished), then the rest, and the book last
+    (it waits for every notebook's run to be complete)."""
 
     def rank(item) -> int:
         path = str(item.path)
@@ -42,6 +59,8 @@ def pytest_collection_modifyitems(session, config, items):
             return 0
         if path.endswith(("test_colab_simulation.py", "test_cache_notebook.py")):
             return 1
-        return 2 if path.endswith("test_student_runs.py") else 3
+        if path.endswith("test_student_runs.py"):
+            return 2
+        return 4 if path.endswith("test_site.py") else 3  # the book is made of the notebooks' runs: last
 
     items.sort(key=rank)

@@ -1,44 +1,52 @@
-"""tools/build_site.py: the executed course as static HTML pages, looked at in headless Chromium.
+"""The course book (``make site``, ``tools/build_site.py``: Sphinx, MyST-NB, the Sphinx Book Theme), looked at in
+headless Chromium.
 
-Notebook 00 (the quickest) is executed in smoke mode into a temporary build, rendered, and opened in Chromium,
-which dumps each page's DOM after load and takes screenshots; the screenshots are kept in
-``build/site-screenshots/``. Chromium is Debian's ``chromium`` package: without it these tests are skipped on a
-laptop, and fail on CI (``CI`` set), where ``.ci/run`` installs it.
+The book is built from the notebooks this session executed: nbval's runs are kept with their outputs by
+``tests/executed_notebooks.py`` (in smoke mode), so no notebook runs twice. Run alone (``pytest
+tests/test_site.py``), the module executes them itself first, in smoke mode (minutes). The book is served on
+127.0.0.1, as a web server would serve it, and Chromium (Debian's ``chromium``, driven by Playwright) loads every
+page while each request it makes is recorded. Screenshots of the landing page and of notebook 08 are kept in
+``build/site-screenshots/``. Without Chromium the browser tests are skipped on a laptop and fail on CI (``CI``
+set), where ``.ci/run`` installs it.
 """
 
 from __future__ import annotations
 
-import base64
-import io
+import functools
+import http.server
+import re
 import shutil
-import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
-from urllib.request import url2pathname
 
 import matplotlib.image
 import nbformat
 import numpy as np
 import pytest
-from bs4 import BeautifulSoup
 
+from tests import executed_notebooks
 from tests.helpers import skip_here_fail_on_ci
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import build_site  # noqa: E402
 import run_course  # noqa: E402
+import stamp_notebooks  # noqa: E402
 
-NOTEBOOK = ROOT / "notebooks" / "00_welcome.ipynb"
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+STEMS = [path.stem for path in NOTEBOOKS]
 SCREENSHOTS = ROOT / "build" / "site-screenshots"
+# seconds: the slowest smoke notebook takes about a minute; a whole run alone, about 6 minutes
+WAIT_FOR_NOTEBOOKS = 900
 INSTALL_HINT = (
-    "headless Chromium is needed to look at the rendered site: install it with "
+    "headless Chromium is needed to look at the book: install it with "
     "`apt-get update && apt-get install -y chromium` (Debian/Ubuntu, as root), then rerun"
 )
 # Without the background-networking flags Chromium tries to phone home, and is refused on a closed network.
 CHROMIUM_FLAGS = [
-    "--headless",
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
@@ -48,29 +56,13 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--hide-scrollbars",
 ]
+OTHER_PAGES = ["index", "running", "results", "instructors"]
 
 
 def _chromium_executable() -> str | None:
     if Path("/usr/bin/chromium").is_file():
         return "/usr/bin/chromium"
     return shutil.which("chromium")
-
-
-def _chromium(executable: str, profile: Path, *args: str) -> str:
-    """Run headless Chromium once with a fresh profile; return its stdout."""
-    profile.mkdir(parents=True)
-    done = subprocess.run(
-        [executable, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
-    assert done.returncode == 0, f"chromium {' '.join(args)} failed:\n{done.stderr[-2000:]}"
-    return done.stdout
-
-
-def _file_of(url: str) -> Path:
-    return Path(url2pathname(urlparse(url).path))
 
 
 def _assert_not_blank(png: Path) -> None:
@@ -83,49 +75,11 @@ def _assert_not_blank(png: Path) -> None:
     assert len(colours) > 50, f"{png} has only {len(colours)} colours"
 
 
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    executable = _chromium_executable()
-    if executable is None:
-        skip_here_fail_on_ci(f"Chromium is missing (no /usr/bin/chromium, none on PATH): {INSTALL_HINT}")
-    return executable
+def _png_outputs(nb: nbformat.NotebookNode) -> int:
+    return sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory, chromium) -> Path:
-    """Notebook 00 executed in smoke mode and rendered; returns the site's folder."""
-    build = tmp_path_factory.mktemp("build")
-    with pytest.MonkeyPatch.context() as mp:
-        # The root conftest.py sets MPLBACKEND=Agg for the notebook tests; a kernel that inherits it shows
-        # figures as "<Figure size …>" text. Let ipykernel pick its inline backend, as in `make course`.
-        mp.delenv("MPLBACKEND", raising=False)
-        row = run_course.run_notebook(NOTEBOOK, build, "smoke", timeout=300)
-    assert row["status"] == "ok", f"notebook 00 did not run: {row['status']}"
-    out = build / "site"
-    build_site.build_site(build / "executed", out)
-    return out
-
-
-@pytest.fixture(scope="module")
-def rendered(site, chromium, tmp_path_factory) -> dict:
-    """What Chromium shows: the index, then the page its link to notebook 00 leads to (DOMs and screenshots)."""
-    profiles = tmp_path_factory.mktemp("chromium")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    index_url = (site / "index.html").as_uri()
-    index = BeautifulSoup(_chromium(chromium, profiles / "1", "--dump-dom", index_url), "html.parser")
-    link = index.select_one('li#nb-00 a[href$=".html"]')
-    assert link is not None, f"the index has no link to notebook 00:\n{index.prettify()[:3000]}"
-    page_url = urljoin(index_url, link["href"])
-    page = BeautifulSoup(_chromium(chromium, profiles / "2", "--dump-dom", page_url), "html.parser")
-    shots = {"index": SCREENSHOTS / "index.png", "page": SCREENSHOTS / "00_welcome.png"}
-    for (name, url), size in zip(
-        (("index", index_url), ("page", page_url)), ("1280,900", "1280,3000"), strict=True
-    ):
-        shots[name].unlink(missing_ok=True)
-        _chromium(
-            chromium, profiles / f"shot-{name}", f"--window-size={size}", f"--screenshot={shots[name]}", url
-        )
-    return {"index": index, "page_url": page_url, "page": page, "shots": shots}
+# ---------------------------------------------------------------- the staging step, without a browser
 
 
 def test_no_executed_notebooks_says_how_to_make_them(tmp_path):
@@ -134,70 +88,64 @@ def test_no_executed_notebooks_says_how_to_make_them(tmp_path):
     assert build_site.main(["--executed", str(tmp_path), "--out", str(tmp_path / "site")]) == 2
 
 
-def test_every_notebook_has_the_title_and_promise_the_index_shows():
-    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+def test_every_notebook_has_the_title_and_promise_its_page_shows():
+    for path in NOTEBOOKS:
         number, title, promise = build_site.describe(nbformat.read(path, as_version=4), path.stem)
         assert number == path.name[:2], f"{path.name}: heading says {number}"
         assert title and promise and not promise.startswith("["), f"{path.name}: {title!r}, {promise!r}"
 
 
-def test_relative_links_to_notebooks_become_pages_and_absolute_ones_stay():
-    html = (
-        '<a href="03_denoising_autoencoders.ipynb">03</a> <a href="../notebooks/04_x.ipynb#top">04</a> '
-        '<a href="https://colab.research.google.com/github/o/r/blob/main/notebooks/00_welcome.ipynb">Colab</a>'
+def test_the_readme_has_every_section_the_pages_include():
+    readme = (ROOT / "README.md").read_text()
+    sections = build_site.readme_sections(readme)
+    assert set(sections) == set(build_site.README_SECTIONS)
+    assert "## Quick start" in sections["start"] and "### Open in Colab" in sections["start"]
+    assert "### Grading with nbgrader" in sections["instructors"]
+    for page in {*build_site.README_SECTIONS.values()}:
+        text = (ROOT / "docs" / f"{page}.md").read_text()
+        for name, target in build_site.README_SECTIONS.items():
+            if target == page:
+                assert f":start-after: <!-- book:{name} -->" in text, (
+                    f"docs/{page}.md does not include {name}"
+                )
+    with pytest.raises(ValueError, match="book:running"):
+        build_site.readme_sections(readme.replace("<!-- /book:running -->", ""))
+
+
+def test_readme_links_become_the_books_pages_or_github():
+    readme = (ROOT / "README.md").read_text()
+    book = build_site.readme_for_book(readme, "https://github.com/o/r", set(STEMS))
+    about = build_site.readme_sections(book)["about"]
+    assert "[welcome](00_welcome.ipynb)" in about and "notebooks/00_welcome.ipynb" not in about
+    assert "[instructors' section](instructors.md)" in about
+    instructors = build_site.readme_sections(book)["instructors"]
+    assert "(https://github.com/o/r/tree/main/student/)" in instructors
+    assert "(running.md#trained-once-loaded-after)" in instructors  # a heading on another page
+    assert re.search(r"^## Grading with nbgrader$", instructors, re.M), (
+        "headings go up one level on their page"
     )
-    assert build_site.link_notebooks_to_pages(html) == (
-        '<a href="03_denoising_autoencoders.html">03</a> <a href="04_x.html#top">04</a> '
-        '<a href="https://colab.research.google.com/github/o/r/blob/main/notebooks/00_welcome.ipynb">Colab</a>'
+    start = build_site.readme_sections(book)["start"]
+    assert (
+        "(instructors.md#grading-with-nbgrader)" in start
+        and "(https://github.com/o/r/blob/main/" not in start
     )
 
 
-def test_index_lists_the_notebook_with_a_working_link_and_its_run(rendered):
-    entry = rendered["index"].select_one("li#nb-00")
-    assert "Welcome" in entry.select_one(".title").get_text()
-    assert "By the end of this notebook" in entry.select_one(".promise").get_text()
-    assert "smoke mode" in entry.select_one(".run").get_text()
-    assert _file_of(rendered["page_url"]).is_file(), (
-        f"the index links to a missing page: {rendered['page_url']}"
-    )
-    assert rendered["page"].title.get_text().startswith("00 · Welcome")
-
-
-def test_page_contains_the_figures_as_png_images(rendered):
-    sources = [img.get("src", "") for img in rendered["page"].find_all("img")]
-    pngs = [s for s in sources if s.startswith("data:image/png;base64,")]
-    assert len(pngs) >= 3, f"expected notebook 00's figures as embedded PNGs, found {len(pngs)}"
-    figure = matplotlib.image.imread(io.BytesIO(base64.b64decode(pngs[0].split(",", 1)[1])), format="png")
-    assert figure.shape[0] > 100 and figure.std() > 0.05, f"first figure: shape {figure.shape}"
-
-
-def test_page_links_point_to_pages_and_back_to_the_index(rendered):
-    hrefs = [a["href"] for a in rendered["page"].find_all("a", href=True)]
-    relative_notebooks = [h for h in hrefs if ".ipynb" in h and not urlparse(h).scheme]
-    assert not relative_notebooks, f"links still pointing at notebooks: {relative_notebooks}"
-    assert "01_pca_and_linear_autoencoders.html" in hrefs, "notebook 00's link to 01 should lead to its page"
-    assert hrefs.count("index.html") >= 1 and rendered["page"].select_one("nav.course-nav") is not None
-
-
-def test_screenshots_are_not_blank(rendered):
-    for png in rendered["shots"].values():
-        assert png.is_file(), f"chromium wrote no screenshot {png}"
-        _assert_not_blank(png)
-
-
-def test_an_explorer_shows_its_static_figure_on_the_page_not_the_blank_widget(tmp_path):
-    """Executed notebooks keep widget state; the page must drop it so that the PNG fallback is what shows."""
-    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"0" * 32).decode()
+def test_a_page_drops_widget_state_draws_a_local_badge_and_says_which_run_it_shows():
+    png = "iVBORw0KGgo="
     nb = nbformat.v4.new_notebook(
         cells=[
-            nbformat.v4.new_markdown_cell("# 08 · Title\n\nPromise."),
+            nbformat.v4.new_markdown_cell(
+                "# 08 · Title\n\nThe promise.\n\n"
+                f"{stamp_notebooks.badge('https://github.com/o/r', '08_x.ipynb')}\n\nMore."
+            ),
             nbformat.v4.new_code_cell(
                 "explorer",
                 outputs=[
                     nbformat.v4.new_output(
                         "display_data",
                         data={
-                            "application/vnd.jupyter.widget-view+json": {
+                            build_site.WIDGET_VIEW: {
                                 "model_id": "abc",
                                 "version_major": 2,
                                 "version_minor": 0,
@@ -211,7 +159,255 @@ def test_an_explorer_shows_its_static_figure_on_the_page_not_the_blank_widget(tm
         ]
     )
     nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}, "version_major": 2}}
-    page = build_site.Page(tmp_path / "08_x.ipynb", "08", "Title", "Promise.", None)
-    body = build_site.render_page(nb, page)
-    assert f"data:image/png;base64,{png}" in body
-    assert "widget-state+json" not in body and "widget-view+json" not in body
+    run = {"mode": "smoke", "date": "2026-12-02", "seconds": 12.0, "status": "ok"}
+    page = build_site.page_notebook(nb, run)
+    assert "widgets" not in page.metadata and "widgets" in nb.metadata, "the executed copy is left as it was"
+    (output,) = page.cells[1].outputs
+    assert set(output.data) == {"image/png", "text/plain"} and output.data["image/png"] == png
+    title = page.cells[0].source.split("\n\n")
+    assert title[:2] == ["# 08 · Title", "The promise."] and title[2].startswith(":::{important}")
+    assert "smoke-mode" in title[2] and "12 s" in title[2]
+    assert "colab.research.google.com/assets" not in page.cells[0].source
+    assert f"[![Open In Colab]({build_site.LOCAL_BADGE})](https://colab.research.google.com/github/o/r/" in (
+        page.cells[0].source
+    )
+    failed = build_site.page_notebook(nb, {**run, "status": "failed: Cell 4"})
+    assert ":::{warning}" in failed.cells[0].source and "Cell 4" in failed.cells[0].source
+    assert "no record of its run" in build_site.page_notebook(nb, None).cells[0].source
+
+
+# ---------------------------------------------------------------- the book of this session's runs
+
+
+def _notebooks_this_session_runs(session) -> set[str]:
+    return {Path(str(item.parent.path)).stem for item in session.items if executed_notebooks.is_cell(item)}
+
+
+def _wait_for_runs(build: Path, stems: list[str]) -> dict[str, dict]:
+    deadline = time.monotonic() + WAIT_FOR_NOTEBOOKS
+    while True:
+        runs = {stem: build_site.load_run(build / "results", stem) for stem in stems}
+        missing = [stem for stem, run in runs.items() if run is None]
+        if not missing:
+            return runs
+        if time.monotonic() > deadline:
+            pytest.fail(f"after {WAIT_FOR_NOTEBOOKS} s, these notebooks' runs are not complete: {missing}")
+        time.sleep(1)
+
+
+@pytest.fixture(scope="module")
+def executed(request) -> Path:
+    """The build folder of this session's smoke runs (executed/, results/, results.md).
+
+    The notebooks this session runs with nbval are waited for; any other notebook is executed here, in smoke
+    mode, as `make site MODE=smoke` does (all of them when this module runs alone).
+    """
+    build = executed_notebooks.build_dir()
+    assert build is not None, f"the root conftest.py sets {executed_notebooks.ENV}"
+    theirs = _notebooks_this_session_runs(request.session)
+    runs = _wait_for_runs(build, [stem for stem in STEMS if stem in theirs])
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("MPLBACKEND", raising=False)  # the inline backend, so that figures are images
+        for path in NOTEBOOKS:
+            if path.stem not in theirs:
+                runs[path.stem] = run_course.run_notebook(path, build, "smoke", timeout=600)
+    failed = {stem: run["status"] for stem, run in runs.items() if run["status"] != "ok"}
+    assert not failed, f"notebooks that did not run (their own tests say why): {failed}"
+    (build / "results.md").write_text(run_course.results_markdown(run_course.collect(build)))
+    return build
+
+
+@pytest.fixture(scope="module")
+def book(executed, tmp_path_factory) -> dict:
+    out = tmp_path_factory.mktemp("book") / "site"
+    start = time.perf_counter()
+    warnings = build_site.build_site(executed / "executed", out)
+    return {"out": out, "warnings": warnings, "seconds": time.perf_counter() - start}
+
+
+def test_the_book_builds_without_a_warning(book):
+    assert book["warnings"] == [], "\n".join(book["warnings"])
+    for stem in STEMS:
+        assert (book["out"] / f"{stem}.html").is_file()
+        for folder in ("notebooks", "student"):
+            copy = book["out"] / folder / f"{stem}.ipynb"
+            assert copy.read_bytes() == (ROOT / folder / f"{stem}.ipynb").read_bytes(), f"{copy} differs"
+    assert (book["out"] / "_static" / "mathjax" / "tex-chtml.js").is_file(), "MathJax is not in the book"
+    assert (book["out"] / "searchindex.js").is_file()
+    assert (book["out"] / ".nojekyll").is_file(), "GitHub Pages would hide _static/ from a gh-pages branch"
+    print(f"the book of {len(STEMS)} notebooks: built in {book['seconds']:.0f} s")
+
+
+@pytest.fixture(scope="module")
+def server(book):
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(book["out"]))
+    )
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_port}/"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = _chromium_executable()
+    if executable is None:
+        skip_here_fail_on_ci(f"Chromium is missing (no /usr/bin/chromium, none on PATH): {INSTALL_HINT}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - a dev install has it
+        skip_here_fail_on_ci("Playwright is missing: `make install` installs it (the dev extra)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+# What a page holds once MathJax has typeset it: raw TeX outside code, images not loaded, MathJax's output.
+_PAGE_FACTS = """() => {
+  const article = document.querySelector('article') || document.body;
+  const copy = article.cloneNode(true);
+  copy.querySelectorAll('pre, code, mjx-container, script, style').forEach(e => e.remove());
+  const broken = [...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src);
+  return {text: copy.textContent, math: article.querySelectorAll('mjx-container').length,
+          figures: article.querySelectorAll('div.cell_output img').length, broken: broken,
+          links: [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))};
+}"""
+
+
+@pytest.fixture(scope="module")
+def pages(browser, server) -> dict[str, dict]:
+    """Every page of the book, loaded in Chromium: its facts and every request it made."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    seen: dict[str, dict] = {}
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    for name in OTHER_PAGES + STEMS:
+        requests.clear()
+        page.goto(f"{server}{name}.html", wait_until="networkidle")
+        page.wait_for_function("() => !window.MathJax || !MathJax.startup || MathJax.startup.promise")
+        page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
+        seen[name] = {**page.evaluate(_PAGE_FACTS), "requests": list(requests), "title": page.title()}
+    context.close()
+    return seen
+
+
+def test_no_page_makes_a_request_that_leaves_the_machine(pages, server):
+    for name, facts in pages.items():
+        outside = [url for url in facts["requests"] if not url.startswith((server, "data:", "blob:"))]
+        assert not outside, f"{name}.html asked for {outside}"
+        assert len(facts["requests"]) > 3, f"{name}.html made only {facts['requests']}: was it recorded?"
+
+
+def test_math_is_typeset_and_no_raw_tex_is_left(pages):
+    for name, facts in pages.items():
+        for raw in ("$$", "\\frac", "\\begin{", "\\mathbb", "\\mid"):
+            assert raw not in facts["text"], f"{name}.html shows raw TeX {raw!r}"
+    for stem in STEMS:
+        assert pages[stem]["math"] >= 5, f"{stem}: only {pages[stem]['math']} typeset formulas"
+    assert pages["07_variational_inference"]["math"] >= 100
+
+
+def test_every_figure_shows(pages, executed):
+    for stem in STEMS:
+        facts = pages[stem]
+        assert not facts["broken"], f"{stem}.html has images that did not load: {facts['broken']}"
+        drawn = _png_outputs(nbformat.read(executed / "executed" / f"{stem}.ipynb", as_version=4))
+        assert drawn >= 1, f"{stem}: its run drew no figure as an image (a non-inline matplotlib backend?)"
+        assert facts["figures"] == drawn, f"{stem}.html shows {facts['figures']} of the run's {drawn} figures"
+
+
+def test_every_link_inside_the_book_leads_to_a_page(pages, server, book):
+    for name, facts in pages.items():
+        for href in facts["links"]:
+            url = urljoin(f"{server}{name}.html", href)
+            if not url.startswith(server) or href.startswith("#"):
+                continue
+            target = book["out"] / urlparse(url).path.lstrip("/")
+            assert target.is_file() or (target / "index.html").is_file(), (
+                f"{name}.html links to missing {href}"
+            )
+    for stem in STEMS[1:]:  # the page order is the course's: each notebook's page links to the one before
+        previous = STEMS[STEMS.index(stem) - 1]
+        assert f"{previous}.html" in pages[stem]["links"], f"{stem}.html has no link to {previous}.html"
+
+
+def test_search_finds_reparameterization_and_lands_on_notebook_07_or_08(browser, server):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{server}search.html?q=reparameterization", wait_until="networkidle")
+    page.wait_for_selector("#search-results ul.search li a", timeout=20_000)
+    hits = page.eval_on_selector_all("#search-results ul.search li a", "els => els.map(e => e.href)")
+    first = hits[0]
+    assert re.search(r"/0[78]_[a-z_]+\.html", first), f"the first hit is {first}; all: {hits}"
+    page.click("#search-results ul.search li a >> nth=0")
+    page.wait_for_load_state("networkidle")
+    assert re.search(r"/0[78]_[a-z_]+\.html", page.url), page.url
+    assert "reparameteri" in page.inner_text("article").lower()
+    context.close()
+
+
+def test_the_colab_buttons_open_this_repositorys_notebooks(browser, server):
+    url = stamp_notebooks.repository_url()
+    owner_repo = url.removeprefix("https://github.com/")
+    context = browser.new_context()
+    page = context.new_page()
+    stem = "08_variational_autoencoders"
+    page.goto(f"{server}{stem}.html", wait_until="networkidle")
+    colab = page.eval_on_selector_all(
+        'a[href^="https://colab.research.google.com/"]', "els => els.map(e => e.getAttribute('href'))"
+    )
+    base = f"https://colab.research.google.com/github/{owner_repo}/blob/{stamp_notebooks.BRANCH}"
+    assert f"{base}/notebooks/{stem}.ipynb" in colab, colab
+    assert f"{base}/student/{stem}.ipynb" in colab, colab
+    downloads = page.eval_on_selector_all(
+        ".dropdown-download-buttons a[href]", "els => els.map(e => e.getAttribute('href'))"
+    )
+    assert f"notebooks/{stem}.ipynb" in downloads and f"student/{stem}.ipynb" in downloads, downloads
+    assert any(d.endswith(f"_sources/{stem}.ipynb") for d in downloads), downloads
+    context.close()
+
+
+def test_the_results_page_has_every_notebooks_run(pages):
+    text = pages["results"]["text"]
+    for stem in STEMS:
+        assert re.search(rf"{stem}\s*smoke", text), f"the results page has no smoke run of {stem}"
+    assert "Grading with nbgrader" in pages["instructors"]["text"]
+    assert "Trained once, loaded after" in pages["running"]["text"]
+
+
+def test_screenshots_of_the_landing_page_and_notebook_08(browser, server):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    shots = {"index": SCREENSHOTS / "index.png", "08_variational_autoencoders": SCREENSHOTS / "08.png"}
+    for name, png in shots.items():
+        png.unlink(missing_ok=True)
+        page.goto(f"{server}{name}.html", wait_until="networkidle")
+        page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
+        page.screenshot(path=str(png))
+        _assert_not_blank(png)
+    # and a figure of notebook 08 as a reader scrolls to it
+    figure = page.locator("div.cell_output img").nth(2)
+    figure.scroll_into_view_if_needed()
+    png = SCREENSHOTS / "08-figure.png"
+    page.screenshot(path=str(png))
+    _assert_not_blank(png)
+    context.close()
+
+
+def test_the_pages_workflow_runs_the_course_in_full_then_publishes_the_book():
+    import yaml
+
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text())
+    steps = workflow["jobs"]["build"]["steps"]
+    runs = [step["run"] for step in steps if "run" in step]
+    assert runs == ["make install", "make data", "make course", "make site"], runs
+    upload = next(step for step in steps if step.get("uses", "").startswith("actions/upload-pages-artifact"))
+    assert upload["with"]["path"] == "build/site"
+    assert workflow["jobs"]["deploy"]["steps"][0]["uses"].startswith("actions/deploy-pages")

@@ -1,101 +1,61 @@
-"""Render the executed course as a static web site (``make site``).
+"""Build the course book (``make site``): Sphinx with MyST-NB and the Sphinx Book Theme, fully offline.
 
-Each notebook executed by ``tools/run_course.py`` (``build/executed/NN_name.ipynb``) becomes one HTML page with its
-outputs and figures embedded (nbconvert's lab template), and ``index.html`` lists them in course order with each
-notebook's title, its one-sentence promise, and, from ``build/results/NN_name.json``, the mode, wall time and date
-of the run that produced it::
+The book is Sphinx's: ``docs/conf.py`` configures it (MyST-NB reads the notebooks *as executed*, never running
+them; the Sphinx Book Theme gives the sidebar, the page outline, search and the launch buttons; MathJax is served
+from the book, ``sphinx-mathjax-offline``). This script only stages what Sphinx reads, then runs it::
 
-    python tools/build_site.py                      # build/executed/ -> build/site/
+    python tools/build_site.py                      # build/executed/ (make course) -> build/site/
     python tools/build_site.py --executed /tmp/build/executed --out /tmp/site
 
-Links between notebooks (``[notebook 03](03_denoising_autoencoders.ipynb)``) are rewritten to the sibling pages
-(``03_denoising_autoencoders.html``); absolute links, such as the Colab badge, stay as they are. Every page gets a
-navigation bar (index, previous, next) at its top and bottom. The pages need no server: open
-``build/site/index.html`` in a browser. Formulas are typeset by MathJax, loaded from a CDN, so offline they show
-as LaTeX source.
+Staged into ``build/site-src/``:
+
+- ``docs/`` (``conf.py``, the landing page, the instructors' and the running pages, the theme's CSS, the
+  extension ``course_site`` that adds the student edition's Colab and download buttons);
+- each executed notebook ``NN_name.ipynb``, with its saved widget state dropped (a widget view needs a kernel
+  and a CDN; each explorer's static figure is what shows), its Colab badge drawn from a local image, and a note
+  of the run it shows (mode, date, time, from ``build/results/NN_name.json``);
+- ``_readme.md``: the README, whose marked sections (``<!-- book:about -->`` …) the pages include, its links
+  rewritten for the book (notebooks to their pages, other files of the repository to GitHub);
+- ``results.md``: ``build/results.md`` of the same run, if there is one;
+- ``_extra/notebooks/`` and ``_extra/student/``: the notebooks without outputs and their student editions, the
+  download buttons' targets.
+
+The result, ``build/site/``, is a static folder: open ``index.html``, or serve it from any web server
+(README, "Publishing the book").
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import html
 import json
 import re
+import shutil
+import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-import nbconvert
 import nbformat
-from nbconvert import HTMLExporter
-from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from stamp_notebooks import BADGE_PREFIX, BRANCH, repository_url  # noqa: E402
+
 COURSE_TITLE = "Autoencoders and variational autoencoders, from PCA to VAEs"
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
+# Which page of the book each marked README section goes to (docs/*.md include them by these markers).
+README_SECTIONS = {"about": "index", "start": "index", "running": "running", "instructors": "instructors"}
+# The README's headings that are a whole page's title in the book (the page's own heading, outside the section).
+PAGE_TITLES = {"how-the-course-runs": "running", "for-instructors": "instructors"}
+# Sections whose page has its own title (# …): their ### headings become the page's ## sections.
+PROMOTED = {"running", "instructors"}
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+LOCAL_BADGE = "_static/colab-badge.svg"
 
 _HEADING = re.compile(r"^#\s+(\d\d)\s*·\s*(.+?)\s*$", re.MULTILINE)
-# href="…NN_name.ipynb#anchor" where the target is relative (no scheme such as https:, no leading / or #).
-_NOTEBOOK_HREF = re.compile(
-    r'href="(?![A-Za-z][A-Za-z0-9+.-]*:|/|#)(?:[^"#?]*/)?(\d\d_[A-Za-z0-9_-]+)\.ipynb((?:#[^"]*)?)"'
-)
-_NAV_CSS = """
-<style type="text/css">
-nav.course-nav { display: flex; gap: 1.5em; align-items: baseline; max-width: 1100px; margin: 0 auto;
-  padding: 0.6em 1em; font-family: system-ui, -apple-system, "Segoe UI", sans-serif; font-size: 14px;
-  border-bottom: 1px solid #ddd; }
-nav.course-nav.bottom { border-bottom: none; border-top: 1px solid #ddd; margin-top: 2em; }
-nav.course-nav a { color: #1a5fb4; text-decoration: none; }
-nav.course-nav a:hover { text-decoration: underline; }
-nav.course-nav .spacer { flex: 1; }
-</style>
-"""
-_MATHJAX = """
-<script type="text/x-mathjax-config">
-MathJax.Hub.Config({tex2jax: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']], processEscapes: true},
-                   messageStyle: 'none'});
-</script>
-<script src="{url}"></script>
-"""
-_INDEX_CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; background: #fff;
-  max-width: 900px; margin: 2em auto; padding: 0 1em; line-height: 1.45; }
-h1 { font-size: 1.7em; margin-bottom: 0.2em; }
-p.lead { color: #555; margin-top: 0; }
-ol.notebooks { list-style: none; padding: 0; }
-ol.notebooks li { display: flex; gap: 1em; padding: 0.9em 0; border-bottom: 1px solid #e5e5e5; }
-.number { font-size: 1.6em; font-weight: 600; color: #999; min-width: 1.6em; }
-.title { font-size: 1.15em; font-weight: 600; }
-.title a { color: #1a5fb4; text-decoration: none; }
-.title a:hover { text-decoration: underline; }
-.promise { margin: 0.25em 0; }
-.promise p { margin: 0; }
-.run { font-size: 0.85em; color: #666; }
-.run .failed { color: #b00; font-weight: 600; }
-footer { font-size: 0.8em; color: #888; margin-top: 2em; }
-"""
-
-
-@dataclass(frozen=True)
-class Page:
-    """One notebook of the site: where it comes from, what it is called and what its run recorded."""
-
-    source: Path
-    number: str
-    title: str
-    promise: str
-    run: dict | None
-
-    @property
-    def stem(self) -> str:
-        """The notebook's name without extension, e.g. ``03_denoising_autoencoders``."""
-        return self.source.stem
-
-    @property
-    def href(self) -> str:
-        """The page's file name inside the site, e.g. ``03_denoising_autoencoders.html``."""
-        return self.stem + ".html"
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*$", re.MULTILINE)
+# [text](target) where target has no spaces; images ![..](..) are matched too and left alone below
+_MD_LINK = re.compile(r"(!?)\[([^\]]*)\]\(([^)\s]+)\)")
 
 
 def describe(nb: nbformat.NotebookNode, stem: str) -> tuple[str, str, str]:
@@ -126,97 +86,157 @@ def describe(nb: nbformat.NotebookNode, stem: str) -> tuple[str, str, str]:
     return number, title, promise
 
 
-def link_notebooks_to_pages(page_html: str) -> str:
-    """Point relative links to course notebooks (``NN_name.ipynb``) at their sibling pages (``NN_name.html``).
+def slug(heading: str) -> str:
+    """The anchor GitHub and MyST give a heading: lower case, punctuation dropped, spaces to hyphens.
 
-    >>> link_notebooks_to_pages('<a href="03_denoising.ipynb#watermarks">03</a>')
-    '<a href="03_denoising.html#watermarks">03</a>'
-    >>> link_notebooks_to_pages('<a href="https://colab.research.google.com/x/00_welcome.ipynb">')
-    '<a href="https://colab.research.google.com/x/00_welcome.ipynb">'
+    >>> slug("Trained once, loaded after")
+    'trained-once-loaded-after'
+    >>> slug("Why `imaug`")
+    'why-imaug'
     """
-    return _NOTEBOOK_HREF.sub(r'href="\1.html\2"', page_html)
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
 
 
-def _nav(page: Page, previous: Page | None, following: Page | None, where: str) -> str:
-    parts = ['<a href="index.html">Course index</a>', '<span class="spacer"></span>']
-    if previous is not None:
-        parts.append(f'<a href="{previous.href}">← {previous.number} {html.escape(previous.title)}</a>')
-    if following is not None:
-        parts.append(f'<a href="{following.href}">{following.number} {html.escape(following.title)} →</a>')
-    return f'<nav class="course-nav {where}" aria-label="course">{"".join(parts)}</nav>'
+def readme_sections(text: str) -> dict[str, str]:
+    """The README's marked sections, ``<!-- book:NAME -->`` … ``<!-- /book:NAME -->``, by name.
+
+    Raises
+    ------
+    ValueError
+        If a section of ``README_SECTIONS`` is missing or not closed.
+    """
+    found = {}
+    for name in README_SECTIONS:
+        match = re.search(rf"<!-- book:{name} -->\n(.*?)<!-- /book:{name} -->", text, re.S)
+        if match is None:
+            raise ValueError(f"README.md has no section <!-- book:{name} --> … <!-- /book:{name} -->")
+        found[name] = match.group(1)
+    return found
 
 
-def render_page(
-    nb: nbformat.NotebookNode, page: Page, previous: Page | None = None, following: Page | None = None
-) -> str:
-    """The notebook as a standalone HTML page: lab template, images embedded, links and navigation added."""
-    exporter = HTMLExporter(template_name="lab", embed_images=True)
-    # Without saved widget state nbconvert shows each explorer's static PNG fallback; with it, it would draw the
-    # widgets with JavaScript from a CDN, which stays blank offline and cannot move without a kernel anyway.
-    nb = nbformat.from_dict(nb)
-    nb.metadata.pop("widgets", None)
-    resources = {
-        "metadata": {"name": f"{page.number} · {page.title}", "path": str(page.source.parent)},
-    }
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
-    body = link_notebooks_to_pages(body)
-    body = body.replace("</head>", _NAV_CSS + "</head>", 1)
-    body, found = re.subn(
-        r"(<body[^>]*>)", lambda m: m.group(1) + "\n" + _nav(page, previous, following, "top"), body, count=1
-    )
-    if not found:
-        raise ValueError(f"nbconvert's page for {page.stem} has no <body> tag; cannot add the navigation bar")
-    head, sep, tail = body.rpartition("</body>")
-    return head + _nav(page, previous, following, "bottom") + "\n" + sep + tail
+def readme_for_book(text: str, repository: str, notebooks: set[str]) -> str:
+    """The README with its links rewritten for the book's pages.
+
+    - ``notebooks/NN_name.ipynb`` (a course notebook) becomes the notebook's page, ``NN_name.ipynb``;
+    - ``#anchor`` becomes ``page.md#anchor`` when the heading lies in a section another page includes, and the
+      README on GitHub when no page includes it;
+    - ``#for-instructors`` and ``#how-the-course-runs``, the headings of whole pages, become those pages;
+    - any other relative link (``student/``, ``CONTRIBUTING.md``) points at the repository on GitHub;
+    - absolute links and images stay as they are;
+    - in the sections of pages with their own title (``PROMOTED``), each heading goes up one level.
+
+    >>> readme = (
+    ...     "<!-- book:about -->\\nSee [03](notebooks/03_x.ipynb), [the cache](#trained-once) and [s](student/).\\n"
+    ...     "<!-- /book:about -->\\n<!-- book:start -->\\n<!-- /book:start -->\\n<!-- book:running -->\\n"
+    ...     "### Trained once\\n<!-- /book:running -->\\n<!-- book:instructors -->\\n<!-- /book:instructors -->\\n"
+    ... )
+    >>> print(readme_for_book(readme, "https://github.com/o/r", {"03_x"}).splitlines()[1])
+    See [03](03_x.ipynb), [the cache](running.md#trained-once) and [s](https://github.com/o/r/tree/main/student/).
+    """
+    sections = readme_sections(text)
+    page_of_anchor: dict[str, str] = {}
+    for name, body in sections.items():
+        for match in _MD_HEADING.finditer(body):
+            page_of_anchor.setdefault(slug(match.group(2)), README_SECTIONS[name])
+
+    def rewrite(section: str, body: str) -> str:
+        here = README_SECTIONS[section]
+
+        def link(match: re.Match) -> str:
+            bang, label, target = match.groups()
+            if bang or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", target):
+                return match.group(0)
+            if target.startswith("#"):
+                page = page_of_anchor.get(target[1:])
+                if target[1:] in PAGE_TITLES:
+                    new = f"{PAGE_TITLES[target[1:]]}.md"
+                elif page is None:
+                    new = f"{repository}/blob/{BRANCH}/README.md{target}"
+                else:
+                    new = target if page == here else f"{page}.md{target}"
+            else:
+                path, _, anchor = target.partition("#")
+                stem = Path(path).stem
+                if path.startswith("notebooks/") and path.endswith(".ipynb") and stem in notebooks:
+                    new = f"{stem}.ipynb" + (f"#{anchor}" if anchor else "")
+                else:
+                    kind = "tree" if path.endswith("/") else "blob"
+                    new = f"{repository}/{kind}/{BRANCH}/{target}"
+            return f"[{label}]({new})"
+
+        body = _MD_LINK.sub(link, body)
+        if section in PROMOTED:
+            body = re.sub(r"^#(#{2,6} )", r"\1", body, flags=re.M)
+        return body
+
+    for name, body in sections.items():
+        text = text.replace(body, rewrite(name, body), 1)
+    return text
 
 
-def _run_line(run: dict | None) -> str:
+def run_note(run: dict | None) -> str:
+    """The note a notebook's page opens with: which run it shows (mode, date, time), or that it failed.
+
+    >>> print(run_note({"mode": "smoke", "date": "2026-12-02", "seconds": 31.0, "status": "ok"}).splitlines()[1])
+    This page shows a **smoke-mode** run (2026-12-02, 31 s): small data slices and a few training steps, made to
+    """
     if run is None:
-        return "no run recorded"
-    when = f"{run.get('mode', '?')} mode · {run.get('seconds', 0):.0f} s · {run.get('date', '?')}"
+        return (
+            ":::{note}\nThis page shows an executed copy of the notebook; no record of its run was found "
+            "(`make course` keeps one in `build/results/`).\n:::"
+        )
+    mode, date, seconds = run.get("mode", "?"), run.get("date", "?"), float(run.get("seconds", 0))
     status = str(run.get("status", "ok"))
     if status != "ok":
-        when += f' · <span class="failed">{html.escape(status)}</span>'
-    return when
-
-
-def index_html(pages: list[Page], mathjax_url: str) -> str:
-    """The site's front page: every notebook in course order, with its promise and how it was run."""
-    items = []
-    for page in pages:
-        items.append(
-            f'<li id="nb-{page.number}"><span class="number">{page.number}</span><div>'
-            f'<div class="title"><a href="{page.href}">{html.escape(page.title)}</a></div>'
-            f'<div class="promise">{markdown2html_mistune(page.promise)}</div>'
-            f'<div class="run">{_run_line(page.run)}</div></div></li>'
+        return (
+            f":::{{warning}}\nThis {mode}-mode run of {date} stopped with an error ({status}); the page shows the "
+            "cells as far as it got.\n:::"
         )
-    items_html = "\n".join(items)
-    built = dt.date.today().isoformat()
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8" />
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>{html.escape(COURSE_TITLE)}</title>
-<style type="text/css">{_INDEX_CSS}</style>
-{_MATHJAX.replace("{url}", html.escape(mathjax_url))}
-</head>
-<body>
-<main>
-<h1>{html.escape(COURSE_TITLE)}</h1>
-<p class="lead">The course's notebooks, executed. Each line says how its page was produced: <em>full</em> mode
-trains for real; <em>smoke</em> mode runs on small slices for a few steps, so its figures are only a sketch.</p>
-<ol class="notebooks">
-{items_html}
-</ol>
-<footer>Built {built} with nbconvert {nbconvert.__version__} by <code>tools/build_site.py</code>.</footer>
-</main>
-</body>
-</html>
-"""
+    if mode == "smoke":
+        return (
+            ":::{important}\n"
+            f"This page shows a **smoke-mode** run ({date}, {seconds:.0f} s): small data slices and a few training"
+            " steps, made to\ntest the book. Its figures and numbers are a sketch, not the course's results; "
+            "`make course`, then `make site`, builds\nthe book from the full run.\n:::"
+        )
+    return (
+        f":::{{note}}\nThis page shows the notebook's **{mode}-mode** run of {date} ({seconds:.0f} s on the "
+        "machine that built the book; the [results](results.md) page says which).\n:::"
+    )
 
 
-def _load_run(results: Path, stem: str) -> dict | None:
+def page_notebook(nb: nbformat.NotebookNode, run: dict | None) -> nbformat.NotebookNode:
+    """An executed notebook as its page shows it: no widget state, a local badge image, the run's note.
+
+    The note goes into the title cell, after the heading and the promise (the first paragraph after it).
+
+    Saved widget state would make MyST-NB draw the widgets with JavaScript from a CDN (blank offline, and inert
+    without a kernel anyway); without it each explorer's static figure is shown. The Colab badge's image comes
+    from Colab's server, so the page draws a local copy; its link is unchanged.
+    """
+    nb = nbformat.from_dict(nb)
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and BADGE_PREFIX in cell.source:
+            cell.source = re.sub(
+                r"\[!\[Open In Colab\]\([^)]*\)\]", f"[![Open In Colab]({LOCAL_BADGE})]", cell.source
+            )
+        for output in cell.get("outputs", []):
+            output.get("data", {}).pop(WIDGET_VIEW, None)
+    note = run_note(run)
+    title = next((c for c in nb.cells if c.cell_type == "markdown" and _HEADING.search(c.source)), None)
+    if title is None:
+        nb.cells.insert(0, nbformat.v4.new_markdown_cell(note))
+    else:  # after the heading and the promise, before the badge and the rest of the title cell
+        paragraphs = re.split(r"\n\s*\n", title.source.strip("\n"))
+        paragraphs.insert(min(2, len(paragraphs)), note)
+        title.source = "\n\n".join(paragraphs)
+    return nb
+
+
+def load_run(results: Path, stem: str) -> dict | None:
+    """The record ``tools/run_course.py`` kept of a notebook's run, or None (none, unreadable, or cut off)."""
     path = results / f"{stem}.json"
     if not path.is_file():
         return None
@@ -224,59 +244,7 @@ def _load_run(results: Path, stem: str) -> dict | None:
         row = json.loads(path.read_text())
     except json.JSONDecodeError:
         return None
-    return row if isinstance(row, dict) and "seconds" in row else None  # a run cut off mid-notebook has none
-
-
-def build_site(executed: Path, out: Path, results: Path | None = None) -> list[Path]:
-    """Render every ``NN_name.ipynb`` in ``executed`` into ``out``; return the pages written, index first.
-
-    ``results`` (default: ``results/`` next to ``executed``, as ``tools/run_course.py`` lays them out) holds
-    each run's ``NN_name.json``. Pages of notebooks no longer in ``executed`` are removed from ``out``.
-
-    Raises
-    ------
-    FileNotFoundError
-        If ``executed`` holds no executed notebook.
-    """
-    executed, out = Path(executed), Path(out)
-    results = executed.parent / "results" if results is None else Path(results)
-    sources = sorted(executed.glob(NOTEBOOK_GLOB)) if executed.is_dir() else []
-    if not sources:
-        raise FileNotFoundError(
-            f"no executed notebooks (NN_name.ipynb) in {executed}: run `make course` first, "
-            "or `make site MODE=smoke`"
-        )
-    notebooks = [nbformat.read(path, as_version=4) for path in sources]
-    pages = [
-        Page(path, *describe(nb, path.stem), run=_load_run(results, path.stem))
-        for path, nb in zip(sources, notebooks, strict=True)
-    ]
-    out.mkdir(parents=True, exist_ok=True)
-    wanted = {page.href for page in pages}
-    for stale in out.glob("[0-9][0-9]_*.html"):
-        if stale.name not in wanted:
-            stale.unlink()
-    written = []
-    for i, (page, nb) in enumerate(zip(pages, notebooks, strict=True)):
-        previous = pages[i - 1] if i > 0 else None
-        following = pages[i + 1] if i + 1 < len(pages) else None
-        target = out / page.href
-        target.write_text(render_page(nb, page, previous, following), encoding="utf-8")
-        written.append(target)
-    index = out / "index.html"
-    index.write_text(index_html(pages, HTMLExporter().mathjax_url), encoding="utf-8")
-    return [index, *written]
-
-
-def broken_links(out: Path) -> dict[str, list[str]]:
-    """Relative links to ``NN_name.html`` pages that are not in the site, by page (e.g. after ``--only``)."""
-    missing: dict[str, list[str]] = {}
-    for page in sorted(out.glob("*.html")):
-        targets = set(re.findall(r'href="(\d\d_[A-Za-z0-9_-]+\.html)', page.read_text(encoding="utf-8")))
-        gone = sorted(t for t in targets if not (out / t).is_file())
-        if gone:
-            missing[page.name] = gone
-    return missing
+    return row if isinstance(row, dict) and "seconds" in row else None
 
 
 def figures_shown_as_text(nb: nbformat.NotebookNode) -> int:
@@ -296,25 +264,130 @@ def figures_shown_as_text(nb: nbformat.NotebookNode) -> int:
     )
 
 
+def stage(executed: Path, staging: Path, results: Path | None = None, root: Path = ROOT) -> list[str]:
+    """Write Sphinx's sources for the book into ``staging`` (emptied first); return the notebooks' stems.
+
+    ``results`` (default: ``results/`` beside ``executed``, as ``tools/run_course.py`` lays them out) holds each
+    run's ``NN_name.json``; ``results.md`` beside it becomes the results page.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``executed`` holds no executed notebook, or a notebook has no source in ``notebooks/`` or no student
+        edition in ``student/``.
+    """
+    executed, staging = Path(executed), Path(staging)
+    results = executed.parent / "results" if results is None else Path(results)
+    sources = sorted(executed.glob(NOTEBOOK_GLOB)) if executed.is_dir() else []
+    if not sources:
+        raise FileNotFoundError(
+            f"no executed notebooks (NN_name.ipynb) in {executed}: run `make course` first, "
+            "or `make site MODE=smoke`"
+        )
+    if staging.exists():
+        shutil.rmtree(staging)
+    shutil.copytree(root / "docs", staging)
+    stems = [path.stem for path in sources]
+    for folder in ("notebooks", "student"):
+        (staging / "_extra" / folder).mkdir(parents=True)
+        for stem in stems:
+            original = root / folder / f"{stem}.ipynb"
+            if not original.is_file():
+                raise FileNotFoundError(f"{stem}: no {original} to offer for download (`make student`?)")
+            shutil.copy2(original, staging / "_extra" / folder / original.name)
+    for path in sources:
+        nb = nbformat.read(path, as_version=4)
+        if n := figures_shown_as_text(nb):
+            print(
+                f"note: {path.name} shows {n} figure(s) as text, not images: it ran with a non-inline "
+                "matplotlib backend (is MPLBACKEND set?); unset it and execute the notebook again"
+            )
+        nbformat.write(page_notebook(nb, load_run(results, path.stem)), staging / path.name)
+    repository = repository_url(root / "pyproject.toml")
+    readme = readme_for_book((root / "README.md").read_text(), repository, set(stems))
+    (staging / "_readme.md").write_text(readme)
+    report = results.parent / "results.md"
+    results_page = staging / "results.md"
+    if report.is_file():
+        results_page.write_text(report.read_text())
+    else:
+        results_page.write_text(
+            "# Course results\n\nThis book was built without a results table: `make course` writes "
+            "`build/results.md` (each notebook's time, cold and warm, and every figure it records), and the next "
+            "`make site` shows it here.\n"
+        )
+    course = {
+        "title": COURSE_TITLE,
+        "repository": repository,
+        "branch": BRANCH,
+        "year": dt.date.today().year,
+        "footer": f"Built {dt.date.today().isoformat()} from the executed notebooks by <code>make site</code>.",
+        "notebooks": stems,
+    }
+    (staging / "_course.json").write_text(json.dumps(course, indent=1))
+    return stems
+
+
+def build_site(
+    executed: Path, out: Path, results: Path | None = None, staging: Path | None = None
+) -> list[str]:
+    """Stage the book's sources and build it with Sphinx into ``out``; return Sphinx's warnings (one per line).
+
+    Raises
+    ------
+    FileNotFoundError
+        As :func:`stage`.
+    RuntimeError
+        If Sphinx fails; the message ends with its output.
+    """
+    out = Path(out)
+    staging = out.parent / f"{out.name}-src" if staging is None else Path(staging)
+    stage(executed, staging, results)
+    warnings = staging / "_build-warnings.txt"
+    if out.exists():
+        shutil.rmtree(out)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-b",
+            "html",
+            "-q",
+            "-E",
+            "-w",
+            str(warnings),
+            "-d",
+            str(staging / "_doctrees"),
+            str(staging),
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"Sphinx failed (exit {done.returncode}):\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+        )
+    return [line for line in warnings.read_text().splitlines() if line.strip()] if warnings.is_file() else []
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--executed", type=Path, default=ROOT / "build" / "executed")
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "site")
     args = parser.parse_args(argv)
     try:
-        written = build_site(args.executed, args.out)
+        warnings = build_site(args.executed, args.out)
     except FileNotFoundError as err:
         print(err, file=sys.stderr)
         return 2
-    for path in sorted(args.executed.glob(NOTEBOOK_GLOB)):
-        if n := figures_shown_as_text(nbformat.read(path, as_version=4)):
-            print(
-                f"note: {path.name} shows {n} figure(s) as text, not images: it ran with a non-inline "
-                "matplotlib backend (is MPLBACKEND set?); unset it and execute the notebook again"
-            )
-    for page, targets in broken_links(args.out).items():
-        print(f"note: {page} links to pages not in this site: {', '.join(targets)}")
-    print(f"wrote {len(written) - 1} pages and {written[0]}")
+    except RuntimeError as err:
+        print(err, file=sys.stderr)
+        return 1
+    for line in warnings:
+        print(f"sphinx: {line}")
+    print(f"wrote the book to {args.out} (open {args.out / 'index.html'}); {len(warnings)} warning(s)")
     return 0
 
 
