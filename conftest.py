@@ -4,7 +4,10 @@ Set before any kernel starts, so every notebook kernel inherits them: smoke mode
 data copy in ../shared/data when it is there (as in CI). Values already in the environment win.
 """
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -22,10 +25,6 @@ if "COURSE_DATA_DIR" not in os.environ and _shared.is_dir():
 # by both xdist workers through the environment. The notebooks (nbval) train into it; the student editions, run
 # later, load what the notebooks trained (tests/test_cache_notebook.py checks cold then warm explicitly).
 if "COURSE_MODEL_CACHE" not in os.environ:
-    import atexit
-    import shutil
-    import tempfile
-
     os.environ["COURSE_MODEL_CACHE"] = tempfile.mkdtemp(prefix="course-models-")
     _owner = os.getpid()
     atexit.register(lambda: os.getpid() == _owner and shutil.rmtree(os.environ["COURSE_MODEL_CACHE"], True))
@@ -36,10 +35,6 @@ if "COURSE_MODEL_CACHE" not in os.environ:
 # that tests/test_site.py builds and looks at is made of them.
 pytest_plugins = ["tests.executed_notebooks"]
 if "COURSE_EXECUTED_BUILD" not in os.environ:
-    import atexit
-    import shutil
-    import tempfile
-
     os.environ["COURSE_EXECUTED_BUILD"] = tempfile.mkdtemp(prefix="course-executed-")
     _builder = os.getpid()
     atexit.register(
@@ -49,9 +44,9 @@ if "COURSE_EXECUTED_BUILD" not in os.environ:
 
 def pytest_collection_modifyitems(session, config, items):
     """Notebooks first (they fill the session's model cache), then the long one-off runs (the simulated Colab,
-    the cache's cold-then-warm run), then the student editions (which load what the notebooks trained: started
-    after every notebook has been handed out, each finds its notebook finished), then the rest, and the book last
-    (it waits for every notebook's run to be complete)."""
+    the cache's warm run), then the unit tests, while the last notebooks finish, then the student editions (each
+    waits for its notebook's run and loads the models it trained), and the book last (it waits for every
+    notebook's run)."""
 
     def rank(item) -> int:
         path = str(item.path)
@@ -60,7 +55,7 @@ def pytest_collection_modifyitems(session, config, items):
         if path.endswith(("test_colab_simulation.py", "test_cache_notebook.py")):
             return 1
         if path.endswith("test_student_runs.py"):
-            return 2
-        return 4 if path.endswith("test_site.py") else 3  # the book is made of the notebooks' runs: last
+            return 3
+        return 4 if path.endswith("test_site.py") else 2  # the book is made of the notebooks' runs: last
 
     items.sort(key=rank)

@@ -52,5 +52,7 @@ html_theme_options = {
     "home_page_in_toc": True,
     "show_toc_level": 2,
     "navigation_with_keys": False,
+    # the book's search box is in the sidebar; without this the PyData header above the page repeats it
+    "navbar_persistent": [],
     "extra_footer": COURSE["footer"],
 }

@@ -137,3 +137,38 @@ def pytest_runtest_teardown(item, nextitem):
     partial = results.with_suffix(".partial")
     partial.write_text(json.dumps(row, indent=1, sort_keys=True))
     partial.replace(results)
+
+
+def runs_in_session(session) -> set[str]:
+    """The notebooks (stems) whose cells this session's nbval items run."""
+    return {Path(str(item.parent.path)).stem for item in session.items if is_cell(item)}
+
+
+def completed_run(stem: str) -> dict | None:
+    """The record of a notebook's complete run in this session, or None if it has not finished (or not run)."""
+    build = build_dir()
+    path = build / "results" / f"{stem}.json" if build is not None else None
+    if path is None or not path.is_file():
+        return None
+    try:
+        row = json.loads(path.read_text())
+    except json.JSONDecodeError:
+        return None
+    return row if isinstance(row, dict) and "seconds" in row else None
+
+
+def wait_for(session, stem: str, timeout: float = 900) -> dict | None:
+    """Wait until this session's nbval run of notebook ``stem`` is complete; return its record.
+
+    Returns None at once when the session does not run that notebook (e.g. ``pytest tests/…`` alone). Tests
+    that need what a notebook's run leaves behind (its trained models, its executed copy) call this, since the
+    other xdist worker may still be running it.
+    """
+    if build_dir() is None or stem not in runs_in_session(session):
+        return None
+    deadline = time.monotonic() + timeout
+    while (row := completed_run(stem)) is None:
+        if time.monotonic() > deadline:
+            pytest.fail(f"after {timeout:.0f} s, this session's run of {stem} is not complete")
+        time.sleep(0.5)
+    return row

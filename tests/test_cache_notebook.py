@@ -1,5 +1,8 @@
 """A notebook run twice with the trained-model cache: the first run trains, the second loads every model and
-records exactly the same figures (smoke mode; `make course` twice does the same in full mode)."""
+records exactly the same figures (smoke mode; `make course` twice does the same in full mode).
+
+In ``make test`` the first run is the session's nbval run of the notebook (kept by ``tests/executed_notebooks.py``,
+into the session's fresh model cache), so only the second runs here."""
 
 from __future__ import annotations
 
@@ -14,18 +17,29 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 import run_course  # noqa: E402
 
+from tests import executed_notebooks  # noqa: E402
+
 # 06: the shortest smoke run among the notebooks that train several models (a custom train_step among them)
 NOTEBOOK = next((ROOT / "notebooks").glob("06_*.ipynb"))
 
 
 @pytest.fixture(scope="module")
-def cold_and_warm(tmp_path_factory):
+def cold_and_warm(request, tmp_path_factory):
+    """The cold run: this session's nbval run of the notebook (the session's model cache starts empty), or, run
+    alone, one here into a fresh cache; then the warm run, here, with the same cache."""
     tmp = tmp_path_factory.mktemp("cache-notebook")
     mp = pytest.MonkeyPatch()
-    mp.setenv("COURSE_MODEL_CACHE", str(tmp / "models"))
     mp.delenv("COURSE_RETRAIN", raising=False)
     try:
-        cold = run_course.run_notebook(NOTEBOOK, tmp / "build", "smoke", timeout=300)
+        cold = executed_notebooks.wait_for(request.session, NOTEBOOK.stem)
+        if cold is None:
+            mp.setenv("COURSE_MODEL_CACHE", str(tmp / "models"))
+            cold = run_course.run_notebook(NOTEBOOK, tmp / "build", "smoke", timeout=300)
+        else:
+            (tmp / "build").mkdir()
+            run_course.remember(
+                tmp / "build", cold
+            )  # the cold run in build/runs.json, as make course keeps it
         warm = run_course.run_notebook(NOTEBOOK, tmp / "build", "smoke", timeout=300)
     finally:
         mp.undo()

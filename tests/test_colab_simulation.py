@@ -2,12 +2,13 @@
 
 A new virtual environment gets Python 3.13 and only what Colab preinstalls, at Colab's versions
 (``tools/colab-requirements.txt``: TensorFlow 2.20, Keras 3.13, NumPy 2.1, OpenCV 5, ipywidgets 7 …); then the
-student editions of notebooks 00 (the tour, with imgaug's salt-and-pepper), 05 (activity regularizers, which Keras
-3.13 scales differently from 3.14 and later) and 08 (the VAE: a custom ``train_step`` and the ipywidgets latent
-explorer) run in it — what a student's Colab badge opens — each from its own Colab setup cell, which installs the
+student editions of notebooks 00 (the tour, with imgaug's salt-and-pepper) and 08 (the VAE: a custom ``train_step``
+and the ipywidgets latent explorer) run in it — what a student's Colab badge opens — each from its own Colab setup cell, which installs the
 committed ``course_utils`` and ``imaug`` with ``--no-deps``. The test fails if a notebook raises, if the setup
 cell changed any preinstalled package, or if a blank answer's check did not print its ✗ line
-(``tests/test_student_runs.py`` leaves these three editions to this test on CI). The full notebooks, solutions
+(``tests/test_student_runs.py`` leaves these two editions to this test on CI). The one difference of Colab's Keras
+that the course meets, activity regularizers (Keras 3.13 adds their value as it is, 3.14 and later divide it by the
+batch size: notebook 05), is checked directly under Colab's Keras, in seconds. The full notebooks, solutions
 included, run there too with ``make colab-check``.
 
 This is the one test that uses the network: pip fills the simulated runtime from the package index (the course's
@@ -35,7 +36,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 import colab_check  # noqa: E402
 
 BUILD = ROOT / "build" / "colab"
-NOTEBOOKS = ["00", "05", "08"]  # 10-40 s each in smoke mode; the others run with `make colab-check ONLY=...`
+NOTEBOOKS = ["00", "08"]  # 10-40 s each in smoke mode; the others run with `make colab-check ONLY=...`
 
 
 def test_the_editions_left_to_this_test_are_the_ones_it_runs():
@@ -84,14 +85,45 @@ def colab_python() -> Path:
     return py
 
 
-def test_simulated_runtime_has_colabs_versions(colab_python):
-    code = (
-        "import json, sys, numpy, tensorflow, keras, cv2, ipywidgets;"
-        "print(json.dumps([sys.version_info[:2], numpy.__version__, tensorflow.__version__,"
-        " keras.__version__, cv2.__version__, ipywidgets.__version__]))"
+# One process under the simulated runtime: its versions, and what the course's sparsity penalties add to the loss
+# there (Keras 3.13 adds an activity regularizer's value as it is, 3.14 and later divide it by the batch size; the
+# course's regularizers make up for it, so a sparsity weight weighs the same under either: notebook 05).
+_PROBE = """
+import json, sys
+import cv2, ipywidgets, keras, numpy as np, tensorflow
+from course_utils import regularizers as reg
+
+added = []
+for batch in (4, 32):
+    x = np.random.default_rng(2).normal(size=(batch, 6)).astype("float32")
+    for regularizer, act, penalty in [
+        (reg.L1Activity(0.01), "relu", reg.l1_activity),
+        (reg.KLSparsity(0.01, rho=0.05), "sigmoid", lambda z: reg.kl_sparsity(0.05, reg.mean_activation(z))),
+    ]:
+        layer = keras.layers.Dense(5, activation=act, activity_regularizer=regularizer)
+        z = layer(x)
+        added.append([batch, float(layer.losses[0]), 0.01 * float(penalty(z))])
+versions = [sys.version_info[:2], np.__version__, tensorflow.__version__, keras.__version__, cv2.__version__,
+            ipywidgets.__version__]
+print(json.dumps({"versions": versions, "divides": reg.keras_divides_activity_penalty_by_batch(), "added": added}))
+"""
+
+
+@pytest.fixture(scope="module")
+def probe(colab_python, tmp_path_factory) -> dict:
+    res = subprocess.run(
+        [str(colab_python), "-c", _PROBE],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path_factory.mktemp("probe"),
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"},
     )
-    res = subprocess.run([str(colab_python), "-c", code], capture_output=True, text=True, check=True)
-    py, numpy, tf, keras, cv2, widgets = json.loads(res.stdout.strip().splitlines()[-1])
+    assert res.returncode == 0, res.stderr[-3000:]
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def test_simulated_runtime_has_colabs_versions(colab_python, probe):
+    py, numpy, tf, keras, cv2, widgets = probe["versions"]
     assert tuple(py) == (3, 13)
     assert numpy.startswith("2.1.") and tf.startswith("2.20.") and keras.startswith("3.13.")
     assert cv2.startswith("5.") and widgets.startswith("7.")
@@ -100,6 +132,14 @@ def test_simulated_runtime_has_colabs_versions(colab_python):
         [str(colab_python), "-c", "import course_utils"], capture_output=True, text=True, cwd=BUILD / "venv"
     )
     assert res.returncode != 0
+
+
+def test_sparsity_penalties_weigh_the_same_under_colabs_keras(probe):
+    assert probe["versions"][3].startswith("3.13.") and probe["divides"] is False, probe
+    for batch, loss, expected in probe["added"]:
+        assert loss == pytest.approx(expected, rel=1e-5), (
+            f"batch {batch}: the layer added {loss}, not {expected}"
+        )
 
 
 def test_notebook_runs_from_its_setup_cell_in_a_fresh_colab(colab_python):

@@ -39,8 +39,6 @@ import stamp_notebooks  # noqa: E402
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 STEMS = [path.stem for path in NOTEBOOKS]
 SCREENSHOTS = ROOT / "build" / "site-screenshots"
-# seconds: the slowest smoke notebook takes about a minute; a whole run alone, about 6 minutes
-WAIT_FOR_NOTEBOOKS = 900
 INSTALL_HINT = (
     "headless Chromium is needed to look at the book: install it with "
     "`apt-get update && apt-get install -y chromium` (Debian/Ubuntu, as root), then rerun"
@@ -179,22 +177,6 @@ def test_a_page_drops_widget_state_draws_a_local_badge_and_says_which_run_it_sho
 # ---------------------------------------------------------------- the book of this session's runs
 
 
-def _notebooks_this_session_runs(session) -> set[str]:
-    return {Path(str(item.parent.path)).stem for item in session.items if executed_notebooks.is_cell(item)}
-
-
-def _wait_for_runs(build: Path, stems: list[str]) -> dict[str, dict]:
-    deadline = time.monotonic() + WAIT_FOR_NOTEBOOKS
-    while True:
-        runs = {stem: build_site.load_run(build / "results", stem) for stem in stems}
-        missing = [stem for stem, run in runs.items() if run is None]
-        if not missing:
-            return runs
-        if time.monotonic() > deadline:
-            pytest.fail(f"after {WAIT_FOR_NOTEBOOKS} s, these notebooks' runs are not complete: {missing}")
-        time.sleep(1)
-
-
 @pytest.fixture(scope="module")
 def executed(request) -> Path:
     """The build folder of this session's smoke runs (executed/, results/, results.md).
@@ -204,8 +186,8 @@ def executed(request) -> Path:
     """
     build = executed_notebooks.build_dir()
     assert build is not None, f"the root conftest.py sets {executed_notebooks.ENV}"
-    theirs = _notebooks_this_session_runs(request.session)
-    runs = _wait_for_runs(build, [stem for stem in STEMS if stem in theirs])
+    theirs = executed_notebooks.runs_in_session(request.session)
+    runs = {stem: executed_notebooks.wait_for(request.session, stem) for stem in STEMS if stem in theirs}
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("MPLBACKEND", raising=False)  # the inline backend, so that figures are images
         for path in NOTEBOOKS:
