@@ -147,14 +147,12 @@ def runs_in_session(session) -> set[str]:
 def completed_run(stem: str) -> dict | None:
     """The record of a notebook's complete run in this session, or None if it has not finished (or not run)."""
     build = build_dir()
-    path = build / "results" / f"{stem}.json" if build is not None else None
-    if path is None or not path.is_file():
+    if build is None:
         return None
-    try:
-        row = json.loads(path.read_text())
-    except json.JSONDecodeError:
-        return None
-    return row if isinstance(row, dict) and "seconds" in row else None
+    sys.path.insert(0, str(ROOT / "tools"))
+    from build_site import load_run  # the same reading as the book's: a record with "seconds" is complete
+
+    return load_run(build / "results", stem)
 
 
 def wait_for(session, stem: str, timeout: float = 900) -> dict | None:
