@@ -24,7 +24,17 @@ copyright = f"{COURSE['year']}, {author}"
 extensions = ["myst_nb", "sphinx-mathjax-offline", "sphinx.ext.githubpages", "course_site"]
 
 root_doc = "index"
-exclude_patterns = ["_build", "_readme.md", "_course.json", "_path.md", "_extra", "Thumbs.db", ".DS_Store"]
+# what tools/build_site.py stages beside the pages but Sphinx must not read as pages (and where it writes)
+exclude_patterns = [
+    "_readme.md",
+    "_course.json",
+    "_extra",
+    "_html",
+    "_doctrees",
+    "jupyter_execute",
+    "Thumbs.db",
+    ".DS_Store",
+]
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
 
 # MyST: $…$ and $$…$$ math, \begin{align} blocks, heading anchors for links such as README.md#data

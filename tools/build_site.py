@@ -344,8 +344,9 @@ def build_site(
     staging = out.parent / f"{out.name}-src" if staging is None else Path(staging)
     stage(executed, staging, results)
     warnings = staging / "_build-warnings.txt"
-    if out.exists():
-        shutil.rmtree(out)
+    # Sphinx writes into the staging folder first (MyST-NB keeps its output files beside the HTML folder, in
+    # jupyter_execute/), then the finished book replaces `out`.
+    html = staging / "_html"
     done = subprocess.run(
         [
             sys.executable,
@@ -360,7 +361,7 @@ def build_site(
             "-d",
             str(staging / "_doctrees"),
             str(staging),
-            str(out),
+            str(html),
         ],
         capture_output=True,
         text=True,
@@ -369,6 +370,10 @@ def build_site(
         raise RuntimeError(
             f"Sphinx failed (exit {done.returncode}):\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
         )
+    if out.exists():
+        shutil.rmtree(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(html, out)
     return [line for line in warnings.read_text().splitlines() if line.strip()] if warnings.is_file() else []
 
 
