@@ -305,7 +305,7 @@ def setup(seed: int = 42, *, notebook: str | None = None, banner: bool = True) -
 
     from course_utils import plotting
 
-    plotting.use_course_style()
+    plotting.use_course_style(smoke=cfg.smoke)
 
     if banner:
         gpus = tf.config.list_physical_devices("GPU")
