@@ -180,25 +180,32 @@ def test_to_float_scales_and_adds_channel():
 
 
 # ----------------------------------------------------------------------------------------- the real datasets
-@pytest.mark.skipif(not REAL_DATA, reason="needs COURSE_DATA_DIR (the offline copy)")
-@pytest.mark.parametrize("name", ["mnist", "fashion_mnist"])
-def test_real_data_matches_keras_datasets(name, tmp_path):
-    """Our IDX loader against a real peer: keras.datasets, reading its own offline cache (in a fresh process,
-    because Keras reads KERAS_HOME once, at import)."""
+@pytest.fixture(scope="module")
+def keras_peer(tmp_path_factory) -> Path:
+    """Both datasets as keras.datasets reads them from its own offline cache, in one fresh process (Keras reads
+    KERAS_HOME once, at import); returns the folder of ``mnist.npz`` and ``fashion_mnist.npz``."""
     import subprocess
     import sys
 
     keras_cache = Path(REAL_DATA) / "keras-cache"
     assert keras_cache.is_dir(), f"the offline copy has no keras-cache/ at {keras_cache}"
-    out = tmp_path / "peer.npz"
+    out = tmp_path_factory.mktemp("keras-peer")
     code = (
         "import sys, numpy as np, keras\n"
-        f"(a, b), (c, d) = keras.datasets.{name}.load_data()\n"
-        "np.savez(sys.argv[1], a=a, b=b, c=c, d=d)\n"
+        "for name in ('mnist', 'fashion_mnist'):\n"
+        "    (a, b), (c, d) = getattr(keras.datasets, name).load_data()\n"
+        "    np.savez(f'{sys.argv[1]}/{name}.npz', a=a, b=b, c=c, d=d)\n"
     )
     env = dict(os.environ, KERAS_HOME=str(keras_cache), TF_CPP_MIN_LOG_LEVEL="3")
     subprocess.run([sys.executable, "-c", code, str(out)], check=True, env=env, capture_output=True)
-    peer = np.load(out)
+    return out
+
+
+@pytest.mark.skipif(not REAL_DATA, reason="needs COURSE_DATA_DIR (the offline copy)")
+@pytest.mark.parametrize("name", ["mnist", "fashion_mnist"])
+def test_real_data_matches_keras_datasets(name, keras_peer):
+    """Our IDX loader against a real peer: keras.datasets, reading its own offline cache."""
+    peer = np.load(keras_peer / f"{name}.npz")
     (a, b), (c, d) = getattr(data, f"load_{name}")(smoke=False)
     for ours, key in ((a, "a"), (b, "b"), (c, "c"), (d, "d")):
         np.testing.assert_array_equal(ours, peer[key])
