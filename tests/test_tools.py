@@ -200,16 +200,16 @@ def test_runs_keep_the_latest_cold_and_warm_run_and_the_table_compares_them(tmp_
     assert "| 03_x | full | 500 s | 41 s | no: fit_s, psnr |" in md
 
 
-def test_cache_lines_count_trained_and_loaded_runs():
+def test_cache_lines_count_made_and_loaded_runs():
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x")])
     nb.cells[0].outputs = [
         nbformat.v4.new_output(
             "stream",
             name="stdout",
-            text="cache: trained a (3 steps)\ncache: loaded b (4 steps)\ncache: loaded c\n",
+            text="cache: trained a (3 steps)\ncache: loaded b (4 steps)\ncache: loaded c\ncache: computed d (2 s)\n",
         )
     ]
-    assert run_course.cache_lines(nb) == (1, 2)
+    assert run_course.cache_lines(nb) == (2, 2)  # a computed result is made, like a trained model
     assert [run_course.temperature(*t) for t in ((1, 2), (0, 2), (0, 0))] == ["cold", "warm", "none"]
 
 

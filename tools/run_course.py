@@ -106,7 +106,8 @@ def run_notebook(path: Path, build: Path, mode: str, timeout: int) -> dict:
 
 
 def cache_lines(nb: nbformat.NotebookNode) -> tuple[int, int]:
-    """How many training runs of an executed notebook trained, and how many were loaded from the cache."""
+    """How many cached runs of an executed notebook were made (trained, or computed by ``compute_or_load``),
+    and how many were loaded from the cache."""
     text = "\n".join(
         o.get("text", "")
         for c in nb.cells
@@ -114,7 +115,8 @@ def cache_lines(nb: nbformat.NotebookNode) -> tuple[int, int]:
         for o in c.get("outputs", [])
         if o.get("output_type") == "stream"
     )
-    return len(re.findall(r"^cache: trained ", text, re.M)), len(re.findall(r"^cache: loaded ", text, re.M))
+    made = len(re.findall(r"^cache: (?:trained|computed) ", text, re.M))
+    return made, len(re.findall(r"^cache: loaded ", text, re.M))
 
 
 def temperature(trained: int, loaded: int) -> str:
