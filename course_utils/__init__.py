@@ -14,6 +14,8 @@ One module per concern, so that a helper's home can be guessed from its name:
 ``widgets``      interactive explorers (latent sliders, noise level) with a static figure as fallback
 ``checks``       the exercises' self-checks: your answer against a reference, with a hint (never the solution)
 ``distributions`` Gaussian KL, reparameterized samples, log-densities, importance-weighted bounds (07-09)
+``compression``  bits: JPEG's real sizes, quantizers, entropy and code lengths of symbols (notebook 10)
+``retrieval``    codes as features: nearest neighbours, precision@k, few-label subsets (notebook 11)
 
 Models are not here: the notebooks build them, because that is what they teach.
 """
@@ -27,7 +29,17 @@ from course_utils.config import Config, get_config, setup
 
 __version__ = "0.1.0"
 # Loaded on first use: `corruptions` imports imgaug and OpenCV, the others Keras, TensorFlow or scikit-image.
-_LAZY = ("checks", "corruptions", "documents", "training", "regularizers", "distributions", "widgets")
+_LAZY = (
+    "checks",
+    "corruptions",
+    "documents",
+    "training",
+    "regularizers",
+    "distributions",
+    "widgets",
+    "compression",
+    "retrieval",
+)
 __all__ = ["Config", "config", "data", "get_config", "latent", "metrics", "plotting", "setup", *_LAZY]
 
 
