@@ -40,6 +40,8 @@ source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
 # MyST: $…$ and $$…$$ math, \begin{align} blocks, heading anchors for links such as README.md#data
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
 myst_heading_anchors = 3
+# $$…$$ inside a paragraph (no blank line around it), as Jupyter renders it: display math there too
+myst_dmath_double_inline = True
 nb_execution_mode = "off"  # the notebooks arrive executed (make course, or make site MODE=smoke)
 nb_ipywidgets_js = {}  # widget views need a kernel and a CDN; each explorer's static figure is shown instead
 nb_merge_streams = True
