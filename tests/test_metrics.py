@@ -37,6 +37,18 @@ def test_mse_psnr_ssim_agree_with_scikit_image(pair):
     assert metrics.ssim(x, y) == pytest.approx(np.mean(ref))
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_batched_psnr_is_scikit_images_image_by_image(dtype):
+    rng = np.random.default_rng(3)
+    x = rng.random((40, 28, 28)).astype(dtype)
+    y = np.clip(x + rng.uniform(0.001, 0.3, (40, 1, 1)) * rng.standard_normal(x.shape), 0, 1).astype(dtype)
+    ref = [  # on float64 copies, as the course's metrics compute every error
+        skm.peak_signal_noise_ratio(a.astype("float64"), b.astype("float64"), data_range=1)
+        for a, b in zip(x, y, strict=True)
+    ]
+    np.testing.assert_allclose(metrics.psnr(x, y, per_image=True), ref, rtol=0, atol=1e-9)
+
+
 @pytest.mark.parametrize("shape", [(7, 28, 28), (2, 60, 45), (3, 11, 11)])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_the_batched_ssim_is_scikit_images_image_by_image(shape, dtype):
