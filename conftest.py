@@ -21,25 +21,26 @@ _shared = ROOT.parent / "shared" / "data"
 if "COURSE_DATA_DIR" not in os.environ and _shared.is_dir():
     os.environ["COURSE_DATA_DIR"] = str(_shared)
 
-# Trained models: one fresh cache per test session (never the checkout's data/models/, which may be warm), shared
-# by both xdist workers through the environment. The notebooks (nbval) train into it; the student editions, run
-# later, load what the notebooks trained (tests/test_cache_notebook.py checks cold then warm explicitly).
-if "COURSE_MODEL_CACHE" not in os.environ:
-    os.environ["COURSE_MODEL_CACHE"] = tempfile.mkdtemp(prefix="course-models-")
-    _owner = os.getpid()
-    atexit.register(lambda: os.getpid() == _owner and shutil.rmtree(os.environ["COURSE_MODEL_CACHE"], True))
+
+def _session_folder(variable: str, prefix: str) -> None:
+    """A fresh temporary folder in ``$variable`` for this session, shared by the xdist workers through the
+    environment and removed at the end by the process that made it (an outside value wins and is kept)."""
+    if variable in os.environ:
+        return
+    os.environ[variable] = folder = tempfile.mkdtemp(prefix=prefix)
+    owner = os.getpid()
+    atexit.register(lambda: os.getpid() == owner and shutil.rmtree(folder, True))
 
 
-# Executed notebooks: nbval's runs are kept, with their outputs, in a fresh folder per session (shared by both
-# workers, removed at the end), laid out as `make course` lays out build/ (tests/executed_notebooks.py); the book
-# that tests/test_site.py builds and looks at is made of them.
+# Trained models: one fresh cache per test session (never the checkout's data/models/, which may be warm). The
+# notebooks (nbval) train into it; the student editions, run later, load what the notebooks trained
+# (tests/test_cache_notebook.py checks cold then warm explicitly).
+_session_folder("COURSE_MODEL_CACHE", "course-models-")
+
+# Executed notebooks: nbval's runs are kept, with their outputs, laid out as `make course` lays out build/
+# (tests/executed_notebooks.py); the book that tests/test_site.py builds and looks at is made of them.
 pytest_plugins = ["tests.executed_notebooks"]
-if "COURSE_EXECUTED_BUILD" not in os.environ:
-    os.environ["COURSE_EXECUTED_BUILD"] = tempfile.mkdtemp(prefix="course-executed-")
-    _builder = os.getpid()
-    atexit.register(
-        lambda: os.getpid() == _builder and shutil.rmtree(os.environ["COURSE_EXECUTED_BUILD"], True)
-    )
+_session_folder("COURSE_EXECUTED_BUILD", "course-executed-")
 
 
 # The order in which notebooks are handed to the two workers: the longest smoke runs first (the README's measured

@@ -26,6 +26,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = "COURSE_EXECUTED_BUILD"
+sys.path.insert(0, str(ROOT / "tools"))  # run_course's and build_site's readers of run records
 
 
 def is_cell(item) -> bool:
@@ -115,7 +116,6 @@ def pytest_runtest_teardown(item, nextitem):
     executed = build / "executed" / run.path.name
     executed.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, executed)
-    sys.path.insert(0, str(ROOT / "tools"))
     from run_course import cache_lines, temperature
 
     results = build / "results" / f"{run.path.stem}.json"
@@ -149,7 +149,6 @@ def completed_run(stem: str) -> dict | None:
     build = build_dir()
     if build is None:
         return None
-    sys.path.insert(0, str(ROOT / "tools"))
     from build_site import load_run  # the same reading as the book's: a record with "seconds" is complete
 
     return load_run(build / "results", stem)
