@@ -1,11 +1,33 @@
-"""Unit tests never touch the network: any connection to a non-loopback address fails loudly."""
+"""Unit tests never touch the network: any connection to a non-loopback address fails loudly. And none leaves
+this process's environment changed: the session's model cache and executed-notebook folders live in it, and a
+test that pointed ``COURSE_MODEL_CACHE`` elsewhere would make every later run in its worker train from scratch."""
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 
 import pytest
+
+
+@pytest.fixture(autouse=True)
+def environment_unchanged():
+    """Fail a test that leaves ``os.environ`` otherwise than it found it (defined first, so it
+    wraps every monkeypatch, whose changes are undone before this looks)."""
+    before = dict(os.environ)
+    yield
+    after = dict(os.environ)
+    changed = sorted(
+        k
+        for k in before.keys() | after.keys()
+        if before.get(k) != after.get(k) and k != "PYTEST_CURRENT_TEST"
+    )
+    if changed:
+        for k in changed:
+            os.environ.pop(k, None) if k not in before else os.environ.__setitem__(k, before[k])
+        pytest.fail(f"the test left these environment variables changed: {', '.join(changed)}")
+
 
 _real_connect = socket.socket.connect
 

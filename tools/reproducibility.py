@@ -88,15 +88,25 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for path in paths:
             # both runs train: a cached model would make the busy run a copy of the quiet one
-            os.environ["COURSE_MODEL_CACHE"] = str(Path(tmp) / "models-quiet")
-            quiet = run_course.run_notebook(path, Path(tmp) / "quiet", args.mode, args.timeout)
+            quiet = run_course.run_notebook(
+                path,
+                Path(tmp) / "quiet",
+                args.mode,
+                args.timeout,
+                env={"COURSE_MODEL_CACHE": f"{tmp}/models-quiet"},
+            )
             stop = mp.Event()
             burners = [mp.Process(target=_burn, args=(stop,), daemon=True) for _ in range(args.busy)]
             for b in burners:
                 b.start()
-            os.environ["COURSE_MODEL_CACHE"] = str(Path(tmp) / "models-busy")
             try:
-                busy = run_course.run_notebook(path, Path(tmp) / "busy", args.mode, args.timeout)
+                busy = run_course.run_notebook(
+                    path,
+                    Path(tmp) / "busy",
+                    args.mode,
+                    args.timeout,
+                    env={"COURSE_MODEL_CACHE": f"{tmp}/models-busy"},
+                )
             finally:
                 stop.set()
                 for b in burners:

@@ -46,10 +46,12 @@ def kernel_peak_mib(client: NotebookClient) -> float | None:
     return round(int(match.group(1)) / 1024, 1) if match else None
 
 
-def run_notebook(path: Path, build: Path, mode: str, timeout: int) -> dict:
+def run_notebook(path: Path, build: Path, mode: str, timeout: int, env: dict[str, str] | None = None) -> dict:
     """Execute one notebook; return ``{"notebook", "seconds", "peak_mib", "status", "metrics"}``.
 
     ``peak_mib`` is the kernel's peak resident memory, read after every cell (the high-water mark only grows).
+    ``env`` adds variables for the kernel alone (e.g. another ``COURSE_MODEL_CACHE``): this process's environment
+    is the same afterwards, whatever happened.
     """
     # the kernel runs in the notebook's folder: a relative path would point there
     build = Path(build).resolve()
@@ -59,7 +61,12 @@ def run_notebook(path: Path, build: Path, mode: str, timeout: int) -> dict:
     env_backup = dict(os.environ)
     # Strict checks: an exercise whose solution is not ✓ stops the notebook (and is reported), as in the tests.
     os.environ.update(
-        {"COURSE_MODE": mode, "COURSE_RESULTS_FILE": str(results_file), "COURSE_STRICT_CHECKS": "1"}
+        {
+            "COURSE_MODE": mode,
+            "COURSE_RESULTS_FILE": str(results_file),
+            "COURSE_STRICT_CHECKS": "1",
+            **(env or {}),
+        }
     )
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
