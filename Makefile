@@ -7,8 +7,9 @@ READY  := $(VENV)/.installed
 TOOLS_READY := $(VENV)/.tools-installed
 # JupyterLab refuses to start as root (containers, lab images) unless told it may.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
-# Notebooks run in parallel on 2 workers; each notebook stays on one worker (its cells run in order).
-PYTEST_NOTEBOOKS := --nbval-lax --nbval-current-env -n 2 --dist loadscope
+# Notebooks run in parallel on 2 workers; each notebook stays on one worker (its cells run in order). The order
+# is conftest.py's (longest notebooks first, the book last): xdist would otherwise sort modules by their test count.
+PYTEST_NOTEBOOKS := --nbval-lax --nbval-current-env -n 2 --dist loadscope --no-loadscope-reorder
 
 .PHONY: install lab test unit notebooks course pretrained check-machine site student assignment data stamp colab-check reproducible lint benchmark clean
 
