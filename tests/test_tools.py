@@ -161,6 +161,18 @@ def test_session_plan_reads_stars_words_and_measured_exercise_cost(tmp_path):
     assert plan.exercises[0].seconds == 7.5 + 2.5 and plan.exercise_compute_s == 10.0
     row = session_plan.markdown([plan]).splitlines()[-1]
     assert row == "| 42_demo | 0 min | 42.1 ★★★ | 30 min | 5.0 min | 10 s | 2.0 GiB |"
+    # a later warm run (models loaded) wrote results/: the plan still shows what the first, cold run cost
+    (tmp_path / "build" / "results" / "42_demo.json").write_text(
+        json.dumps({"mode": "full", "seconds": 20.0, "peak_mib": 1024.0})
+    )
+    cold = {"seconds": 420.0, "peak_mib": 3072.0, "trained": 2}
+    (tmp_path / "build" / "runs.json").write_text(
+        json.dumps({"42_demo": {"full": {"cold": cold, "warm": {"seconds": 20.0, "peak_mib": 1024.0}}}})
+    )
+    plan = session_plan.plan(tmp_path / "notebooks" / "42_demo.ipynb", tmp_path / "build")
+    assert session_plan.markdown([plan]).splitlines()[-1] == (
+        "| 42_demo | 0 min | 42.1 ★★★ | 30 min | 7.0 min | 10 s | 3.0 GiB |"
+    )
     (tmp_path / "build" / "results" / "42_demo.json").write_text(
         json.dumps({"mode": "smoke", "seconds": 3.0})
     )

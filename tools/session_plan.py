@@ -1,14 +1,17 @@
 """The instructors' planning table: student time, compute time, each exercise's compute cost, peak RAM.
 
 Reads the source notebooks (words to read, exercises and their stars) and a full-mode run of ``make course``
-(``build/executed/``: every cell's measured duration; ``build/results/``: wall time and the kernel's peak RAM)::
+(``build/executed/``: every cell's measured duration; ``build/results/``: wall time and the kernel's peak RAM;
+``build/runs.json``: the latest cold and warm run of each notebook)::
 
     python tools/session_plan.py                 # -> build/session-plan.md (and printed)
     python tools/session_plan.py --build DIR     # another make-course build folder
 
 Student time is a planning estimate from two stated rates (:data:`WORDS_PER_MINUTE` for prose with equations,
 :data:`MINUTES_PER_STAR` per star of an exercise); compute times are measured on the machine that ran the course.
-An exercise's compute cost is the measured time of its solution and check cells in full mode.
+An exercise's compute cost is the measured time of its solution and check cells in full mode. A notebook's compute
+is its latest *cold* run when ``runs.json`` has one (what a student's first run costs: it trains), and its peak RAM
+the larger of the cold and warm runs'; otherwise the latest run's.
 """
 
 from __future__ import annotations
@@ -128,6 +131,17 @@ def plan(source: Path, build: Path | None) -> Plan:
             result = json.loads(res_path.read_text())
             if result.get("mode") != "full":
                 raise ValueError(f"{res_path} is a {result.get('mode')}-mode run: the plan needs make course")
+        runs_path = build / "runs.json"
+        runs = (
+            json.loads(runs_path.read_text()).get(source.stem, {}).get("full", {})
+            if runs_path.is_file()
+            else {}
+        )
+        if "cold" in runs:  # the first run's cost, not a later one's that loaded every model
+            peaks = [
+                r.get("peak_mib") for r in (runs["cold"], runs.get("warm", {}), result) if r.get("peak_mib")
+            ]
+            result = {**result, "seconds": runs["cold"]["seconds"], "peak_mib": max(peaks, default=None)}
     ex = exercises(nb, executed)
     costs = [e.seconds for e in ex]
     return Plan(
@@ -151,7 +165,7 @@ def _s(value: float | None) -> str:
 def markdown(plans: list[Plan]) -> str:
     """The planning table, one row per notebook."""
     lines = [
-        "| notebook | reading | exercises | exercise time | compute (full) | of which exercises | peak RAM |",
+        "| notebook | reading | exercises | exercise time | compute (full, first run) | of which exercises | peak RAM |",
         "|---|---:|---|---:|---:|---|---:|",
     ]
     for p in plans:
