@@ -19,6 +19,7 @@ import shutil
 import sys
 import threading
 import time
+import tomllib
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
@@ -249,22 +250,27 @@ def browser():
         chromium.close()
 
 
-# What a page holds once MathJax has typeset it: raw TeX outside code, images not loaded, MathJax's output.
-_PAGE_FACTS = """() => {
+# What a page holds once MathJax has typeset it: raw TeX outside code, images not loaded, MathJax's output, and
+# the code cells that scroll sideways (the length of the longest line of each).
+_PAGE_FACTS = r"""() => {
   const article = document.querySelector('article') || document.body;
   const copy = article.cloneNode(true);
   copy.querySelectorAll('pre, code, mjx-container, script, style').forEach(e => e.remove());
   const broken = [...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src);
   return {text: copy.textContent, math: article.querySelectorAll('mjx-container').length,
           figures: article.querySelectorAll('div.cell_output img').length, broken: broken,
-          links: [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))};
+          links: [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href')),
+          code: article.querySelectorAll('div.cell_input pre').length,
+          scrolling: [...article.querySelectorAll('div.cell_input pre')].filter(p => p.scrollWidth > p.clientWidth + 1)
+                       .map(p => Math.max(...p.textContent.split('\n').map(l => l.length)))};
 }"""
 
 
 @pytest.fixture(scope="module")
 def pages(browser, server) -> dict[str, dict]:
-    """Every page of the book, loaded in Chromium: its facts and every request it made."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    """Every page of the book, loaded in Chromium: its facts and every request it made (in a 1440 px window, a
+    common laptop's)."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
     seen: dict[str, dict] = {}
     requests: list[str] = []
@@ -284,6 +290,18 @@ def test_no_page_makes_a_request_that_leaves_the_machine(pages, server):
         outside = [url for url in facts["requests"] if not url.startswith((server, "data:", "blob:"))]
         assert not outside, f"{name}.html asked for {outside}"
         assert len(facts["requests"]) > 3, f"{name}.html made only {facts['requests']}: was it recorded?"
+
+
+def test_code_lines_of_the_course_length_fit_without_scrolling(pages):
+    """The notebooks' code is formatted at ruff's line length; a line that long fits the column at 1440 px."""
+    length = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["ruff"]["line-length"]
+    for stem in STEMS:
+        facts = pages[stem]
+        assert facts["code"] > 10, f"{stem}: only {facts['code']} code cells found"
+        short = [n for n in facts["scrolling"] if n <= length]
+        assert not short, (
+            f"{stem}: code cells with lines of at most {length} characters scroll sideways: {short}"
+        )
 
 
 def test_math_is_typeset_and_no_raw_tex_is_left(pages):
