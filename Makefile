@@ -82,6 +82,7 @@ reproducible: install  ## do notebooks (ONLY="03 04") record the same figures on
 
 lint: install
 	$(BIN)/ruff check course_utils tests tools notebooks docs
+	$(BIN)/ruff format --check course_utils tests tools notebooks docs
 
 clean:
 	rm -rf build .pytest_cache

@@ -20,5 +20,5 @@ def test_ruff_check_passes():
 
 
 def test_ruff_format_is_clean():
-    res = _ruff("format", "--check", "course_utils", "tests", "tools", "docs", "conftest.py")
+    res = _ruff("format", "--check", "course_utils", "tests", "tools", "notebooks", "docs", "conftest.py")
     assert res.returncode == 0, res.stdout + res.stderr
