@@ -43,7 +43,7 @@ pytest_plugins = ["tests.executed_notebooks"]
 _session_folder("COURSE_EXECUTED_BUILD", "course-executed-")
 
 
-# The order in which notebooks are handed to the two workers: the longest smoke runs first (the README's measured
+# The order in which notebooks are handed to the workers: the longest smoke runs first (the README's measured
 # smoke column), so that no long notebook starts last; unlisted (new) notebooks go first. Only a schedule: any
 # order gives the same results.
 LONGEST_FIRST = ["03", "02", "05", "04", "09", "08", "06", "01", "10", "11", "07", "00"]
@@ -55,17 +55,20 @@ def _notebook_order(path: str) -> int:
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """Notebooks first, longest first (they fill the session's model cache), then the long one-off runs (the
-    simulated Colab, the cache's warm run), then the unit tests, while the last notebooks finish, then the student
-    editions in the notebooks' order (each waits for its notebook's run and loads the models it trained), and the
-    book last (it waits for every notebook's run). The sort is stable: within a group, collection order."""
+    """Notebooks first, longest first (they fill the session's model cache), then the long one-off run of the
+    simulated Colab, then the unit tests, while the last notebooks finish, then what waits for a notebook's run:
+    the cache's warm run of 06 and the student editions in the notebooks' order (each loads the models its
+    notebook trained), and the book last (it waits for every notebook's run). Waiting only then, when the
+    notebooks are done, no worker idles. The sort is stable: within a group, collection order."""
 
     def rank(item) -> tuple[int, int]:
         path = str(item.path)
         if "/notebooks/" in path:
             return 0, _notebook_order(path)
-        if path.endswith(("test_colab_simulation.py", "test_cache_notebook.py")):
+        if path.endswith("test_colab_simulation.py"):
             return 1, 0
+        if path.endswith("test_cache_notebook.py"):  # waits for 06's run: after the unit tests, it is done
+            return 3, -1
         if path.endswith("test_student_runs.py"):
             return 3, _notebook_order(item.cls.__name__[-2:] if item.cls else "")
         return (4, 0) if path.endswith("test_site.py") else (2, 0)  # the book is made of the notebooks' runs

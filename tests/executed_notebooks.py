@@ -2,7 +2,7 @@
 
 nbval runs each notebook's cells in a kernel and compares nothing (``--nbval-lax``); this plugin keeps what the
 cells printed and drew. With ``COURSE_EXECUTED_BUILD`` set (the root ``conftest.py`` sets it to a fresh folder
-per session, shared by both xdist workers), each notebook the session runs is written, once its last cell is done,
+per session, shared by all xdist workers), each notebook the session runs is written, once its last cell is done,
 as ``executed/NN_name.ipynb`` and ``results/NN_name.json`` there: the same layout and the same record (mode,
 date, wall time, status, cache lines, the figures the notebook recorded) as ``make course``. ``tests/test_site.py``
 builds the book from that folder, so the book it checks shows the very runs the session tested, and no notebook is
@@ -159,7 +159,7 @@ def wait_for(session, stem: str, timeout: float = 900) -> dict | None:
 
     Returns None at once when the session does not run that notebook (e.g. ``pytest tests/…`` alone). Tests
     that need what a notebook's run leaves behind (its trained models, its executed copy) call this, since the
-    other xdist worker may still be running it.
+    another xdist worker may still be running it.
     """
     if build_dir() is None or stem not in runs_in_session(session):
         return None

@@ -8,7 +8,7 @@ When the session also runs the notebook itself (nbval, ``make test``), its editi
 complete and then loads the models it trained from the session's cache, as a student's edition loads what the
 instructor's ``make pretrained`` left; alone, it trains them.
 
-One test class per notebook, so that ``pytest -n 2 --dist loadscope`` (``make test``) spreads them over both
+One test class per notebook, so that ``pytest -n 3 --dist loadscope`` (``make test``) spreads them over the
 workers. On CI the student editions of ``tests/test_colab_simulation.py``'s notebooks are left to that test, which
 runs them the way a student's Colab badge does (and checks their ✗ lines with :func:`assert_blank_checks`);
 elsewhere, where the Colab simulation may be skipped, every edition runs here.
