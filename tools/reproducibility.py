@@ -86,27 +86,20 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
+
+        def run(path: Path, kind: str) -> dict:
+            # each run in a cache of its own, so both train: a cached model would make the busy run a copy
+            cache = {"COURSE_MODEL_CACHE": f"{tmp}/models-{kind}"}
+            return run_course.run_notebook(path, Path(tmp) / kind, args.mode, args.timeout, env=cache)
+
         for path in paths:
-            # both runs train: a cached model would make the busy run a copy of the quiet one
-            quiet = run_course.run_notebook(
-                path,
-                Path(tmp) / "quiet",
-                args.mode,
-                args.timeout,
-                env={"COURSE_MODEL_CACHE": f"{tmp}/models-quiet"},
-            )
+            quiet = run(path, "quiet")
             stop = mp.Event()
             burners = [mp.Process(target=_burn, args=(stop,), daemon=True) for _ in range(args.busy)]
             for b in burners:
                 b.start()
             try:
-                busy = run_course.run_notebook(
-                    path,
-                    Path(tmp) / "busy",
-                    args.mode,
-                    args.timeout,
-                    env={"COURSE_MODEL_CACHE": f"{tmp}/models-busy"},
-                )
+                busy = run(path, "busy")
             finally:
                 stop.set()
                 for b in burners:
